@@ -1,0 +1,150 @@
+"""Snapshots: a directory of verbatim API responses plus `manifest.json`.
+
+Layout (documented in the README):
+
+    manifest.json          optional: format, created_at, tool_version, queries, parameters, files[]
+    ctgov/*.json           API v2 /studies pages, single-study objects or website JSON exports
+    pubmed/*.xml           efetch PubmedArticleSet bodies; esearch results may sit beside them
+
+A directory without a manifest loads too (hand-collected responses). Credentials never enter a
+snapshot: requests are stored through `redact_params`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from extract.errors import SnapshotError
+from extract.http import SECRET_PARAMS, redact_params
+
+FORMAT = "ketamine-evidence-snapshot/1"
+SOURCES = {"ctgov": "*.json", "pubmed": "*.xml"}
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    source: str
+    name: str  # path relative to the snapshot root, e.g. "ctgov/page-0001.json"
+    path: Path
+    fetched_at: datetime | None
+    request: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    root: Path
+    manifest: Mapping[str, object] | None
+    files: tuple[SnapshotFile, ...]
+
+    def of(self, source: str) -> tuple[SnapshotFile, ...]:
+        return tuple(f for f in self.files if f.source == source)
+
+    @property
+    def queries(self) -> Mapping[str, object]:
+        return (self.manifest or {}).get("queries", {})  # type: ignore[return-value]
+
+
+def _is_esearch(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return b"<eSearchResult" in handle.read(2048)
+
+
+def _manifest_entries(manifest: Mapping[str, object] | None) -> dict[str, Mapping[str, object]]:
+    files = (manifest or {}).get("files", [])
+    return {str(entry["path"]): entry for entry in files}  # type: ignore[index,union-attr]
+
+
+def read_snapshot(root: str | Path) -> Snapshot:
+    """List a snapshot's response files; check them against the manifest's hashes when there is one."""
+    root = Path(root)
+    if not root.is_dir():
+        raise SnapshotError(f"snapshot directory {root} does not exist")
+    manifest = _read_manifest(root)
+    entries = _manifest_entries(manifest)
+    files = []
+    for source, pattern in SOURCES.items():
+        for path in sorted((root / source).glob(pattern)):
+            if source == "pubmed" and _is_esearch(path):
+                continue
+            name = f"{source}/{path.name}"
+            entry = entries.get(name, {})
+            _check_hash(path, name, entry)
+            fetched = entry.get("fetched_at")
+            when = datetime.fromisoformat(str(fetched)) if fetched else None
+            files.append(SnapshotFile(source, name, path, when, entry.get("request", {})))  # type: ignore[arg-type]
+    if not files:
+        raise SnapshotError(f"snapshot {root} holds no ctgov/*.json or pubmed/*.xml files")
+    return Snapshot(root, manifest, tuple(files))
+
+
+def _read_manifest(root: Path) -> dict[str, object] | None:
+    path = root / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise SnapshotError(f"{path}: expected a JSON object")
+    return manifest
+
+
+def _check_hash(path: Path, name: str, entry: Mapping[str, object]) -> None:
+    expected = entry.get("sha256")
+    if expected and sha256_bytes(path.read_bytes()) != expected:
+        raise SnapshotError(f"{path}: sha256 differs from manifest.json (file changed after recording)")
+
+
+@dataclass
+class SnapshotWriter:
+    """Writes fetched responses verbatim and, at the end, the manifest describing them."""
+
+    root: Path
+    tool_version: str
+    files: list[dict[str, object]] = field(default_factory=list)
+    created_at: datetime = field(default_factory=utcnow)
+
+    def add(self, source: str, name: str, body: bytes, request: Mapping[str, object]) -> SnapshotFile:
+        if source not in SOURCES:
+            raise SnapshotError(f"unknown snapshot source {source!r}")
+        path = self.root / source / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        fetched = utcnow()
+        clean = redact_params(request)
+        self.files.append({
+            "path": f"{source}/{name}",
+            "sha256": sha256_bytes(body),
+            "bytes": len(body),
+            "fetched_at": fetched.isoformat(),
+            "request": clean,
+        })
+        return SnapshotFile(source, f"{source}/{name}", path, fetched, clean)
+
+    def finish(self, queries: Mapping[str, object], parameters: Mapping[str, object]) -> Path:
+        manifest = {
+            "format": FORMAT,
+            "created_at": self.created_at.isoformat(),
+            "tool_version": self.tool_version,
+            "queries": queries,
+            "parameters": {k: v for k, v in parameters.items() if k not in SECRET_PARAMS},
+            "files": sorted(self.files, key=lambda f: str(f["path"])),
+        }
+        path = self.root / "manifest.json"
+        self.root.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+        return path

@@ -1,0 +1,96 @@
+"""Rebuild staging, core and marts from the latest raw versions, in one transaction.
+
+Nothing here talks to the network: the whole warehouse can be rebuilt offline from `raw`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import duckdb
+
+from extract.ctgov.parse import flatten_study
+from extract.pubmed.parse import parse_article_xml
+from warehouse.db import transaction
+from warehouse.frames import insert_rows
+from warehouse.sql_files import run_layer
+
+LATEST_STUDIES = """
+select nct_id, payload, sha256, fetched_at from raw.ctgov_study
+qualify row_number() over (
+    partition by nct_id order by fetched_at desc, version_date desc nulls last, sha256) = 1
+order by nct_id
+"""
+
+LATEST_ARTICLES = """
+select a.pmid, a.payload, a.sha256, a.fetched_at from raw.pubmed_article a
+where not exists (
+    select 1 from raw.pubmed_deletion d where d.pmid = a.pmid and d.fetched_at >= a.fetched_at)
+qualify row_number() over (
+    partition by a.pmid order by a.fetched_at desc, a.date_revised desc nulls last, a.sha256) = 1
+order by a.pmid
+"""
+
+
+@dataclass(frozen=True)
+class BuildCounts:
+    studies: int
+    publications: int
+    outcomes: int
+    flagged_outcomes: int
+
+
+def latest_studies(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[dict, str]]:
+    for _nct, payload, sha, _when in con.execute(LATEST_STUDIES).fetchall():
+        yield json.loads(payload), sha
+
+
+def latest_articles(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[dict, str, object]]:
+    for _pmid, payload, sha, when in con.execute(LATEST_ARTICLES).fetchall():
+        yield parse_article_xml(payload.encode("utf-8")), sha, when
+
+
+def _load_ctgov_staging(con: duckdb.DuckDBPyConnection, studies: list[tuple[dict, str]]) -> None:
+    tables: dict[str, list[dict]] = defaultdict(list)
+    for study, sha in studies:
+        for table, rows in flatten_study(study).items():
+            tables[table].extend({**row, "raw_sha256": sha} for row in rows)
+    for table, rows in tables.items():
+        insert_rows(con, f"staging.{table}", rows)
+
+
+def _load_pubmed_staging(con: duckdb.DuckDBPyConnection, articles: list[tuple[dict, str, object]]) -> None:
+    rows = [{**fields, "raw_sha256": sha, "fetched_at": when} for fields, sha, when in articles]
+    for row in rows:
+        row["abstract_sections"] = json.dumps(row.get("abstract_sections") or [])
+    insert_rows(con, "staging.pubmed_article", rows)
+
+
+def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
+    """Recreate staging, core and marts; on any error nothing changes (the previous build stays)."""
+    from transform.pipeline import fill_core_outcomes, fill_marts
+
+    studies = list(latest_studies(con))
+    articles = list(latest_articles(con))
+    with transaction(con):
+        run_layer(con, "staging")
+        _load_ctgov_staging(con, studies)
+        _load_pubmed_staging(con, articles)
+        run_layer(con, "core")
+        fill_core_outcomes(con, [s for s, _ in studies])
+        run_layer(con, "marts")
+        fill_marts(con)
+    return count_core(con)
+
+
+def count_core(con: duckdb.DuckDBPyConnection) -> BuildCounts:
+    one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    return BuildCounts(
+        studies=one("select count(*) from core.study"),
+        publications=one("select count(*) from core.publication"),
+        outcomes=one("select count(*) from core.outcome"),
+        flagged_outcomes=one("select count(*) from core.outcome where flag is not null"),
+    )

@@ -1,0 +1,60 @@
+"""Opening the DuckDB file and creating the append-only layers (raw, meta)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from extract.errors import DatabaseLocked
+from warehouse.sql_files import run_layer
+
+DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a file held by another process gives `DatabaseLocked`, not a traceback."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise DatabaseLocked(f"{path} does not exist yet; run `ketamine-evidence refresh` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLocked(
+                f"{path} is open in another process (DuckDB allows one writer); close it and retry"
+            ) from None
+        raise
+
+
+def init_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create raw and meta tables if missing; never drops anything."""
+    for layer in ("raw", "meta"):
+        run_layer(con, layer)
+
+
+@contextmanager
+def opened(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=read_only)
+    try:
+        if not read_only:
+            init_schemas(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure rolls back every statement since `begin`."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
