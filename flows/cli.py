@@ -1,0 +1,124 @@
+"""`ketamine-evidence`: the command line. Errors the user can act on become one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from extract.errors import ConfigError, EvidenceError
+from flows.settings import RefreshOptions, parse_since, tool_version
+from warehouse.db import DEFAULT_DB
+
+EXIT_ERROR = 2
+
+
+class _NoTracebackForKnownErrors(logging.Filter):
+    """Prefect logs task failures with a traceback; for our named errors one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], EvidenceError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_known_errors() -> None:
+    known = _NoTracebackForKnownErrors()
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).addFilter(known)
+    for handler in logging.getLogger().handlers + logging.getLogger("prefect").handlers:
+        handler.addFilter(known)
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=os.environ.get("KETAMINE_EVIDENCE_DB", str(DEFAULT_DB)),
+                        help=f"DuckDB file (default: {DEFAULT_DB}, or $KETAMINE_EVIDENCE_DB)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ketamine-evidence", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    refresh = sub.add_parser(
+        "refresh", help="fetch (or replay) PubMed and ClinicalTrials.gov, rebuild the warehouse")
+    _add_db(refresh)
+    source = refresh.add_mutually_exclusive_group()
+    source.add_argument("--offline", action="store_true", help="replay the bundled sample (no network)")
+    source.add_argument("--snapshot", metavar="DIR", help="replay a recorded snapshot directory (no network)")
+    refresh.add_argument("--record", metavar="DIR", help="save what a live run fetched as a snapshot in DIR")
+    refresh.add_argument("--since", metavar="DATE", help="incremental: only records updated on/after DATE")
+    refresh.add_argument("--ctgov-cond", help="override the ClinicalTrials.gov query.cond")
+    refresh.add_argument("--ctgov-intr", help="override the ClinicalTrials.gov query.intr")
+    refresh.add_argument("--pubmed-query", help="override the PubMed search term")
+
+    status = sub.add_parser("status", help="what the database holds, last runs and their counts")
+    _add_db(status)
+    status.add_argument("--runs", type=int, default=5, help="how many recent runs to show")
+
+    dictionary = sub.add_parser("dictionary", help="write the data dictionary (Markdown) from the SQL files")
+    dictionary.add_argument("--output", default="-", help="file to write (default: stdout)")
+    return parser
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from flows.refresh import refresh
+
+    mode = "offline" if args.offline else "snapshot" if args.snapshot else "live"
+    options = RefreshOptions(
+        db=args.db, mode=mode, snapshot=args.snapshot, record=args.record, since=parse_since(args.since),
+        ctgov_cond=args.ctgov_cond, ctgov_intr=args.ctgov_intr, pubmed_query=args.pubmed_query)
+    _quiet_known_errors()
+    result = refresh(options)
+    print(f"DuckDB file: {Path(args.db).resolve()}")
+    print(_describe(args.db))
+    if args.record:
+        print(f"Snapshot recorded in {Path(args.record).resolve()} (replay with --snapshot)")
+    return 0 if result else EXIT_ERROR
+
+
+def _describe(db: str) -> str:
+    from warehouse.status import describe
+
+    return describe(db)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from warehouse.status import describe
+
+    print(f"DuckDB file: {Path(args.db).resolve()}")
+    print(describe(args.db, runs=args.runs))
+    return 0
+
+
+def _dictionary(args: argparse.Namespace) -> int:
+    from warehouse.dictionary import render
+
+    text = render()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
+COMMANDS = {"refresh": _refresh, "status": _status, "dictionary": _dictionary}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except EvidenceError as exc:
+        kind = "option error" if isinstance(exc, ConfigError) else "error"
+        print(f"ketamine-evidence {args.command}: {kind}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

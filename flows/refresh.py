@@ -1,0 +1,176 @@
+"""The `refresh` flow: fetch (or replay) both sources, land raw, rebuild the warehouse.
+
+Tasks are verbs and thin; the logic lives in extract/, warehouse/ and transform/ and is tested
+there as plain functions. Only the two fetch tasks retry: everything else is deterministic.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from extract.ctgov import client as ctgov_client
+from extract.ctgov.settings import CtgovSettings
+from extract.errors import EvidenceError
+from extract.pubmed import client as pubmed_client
+from extract.pubmed.settings import PubMedSettings
+from extract.snapshot import SnapshotWriter, read_snapshot, utcnow
+from flows.settings import RefreshOptions, tool_version
+from warehouse import build as warehouse_build
+from warehouse.db import opened
+from warehouse.ingest import ingest_snapshot
+from warehouse.load import finish_run, start_run
+
+FETCH_RETRIES = {"retries": 2, "retry_delay_seconds": [30, 120]}
+
+
+def new_run_id() -> str:
+    return f"{utcnow():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+@task(cache_policy=None)
+def open_run(options: RefreshOptions, run_id: str, snapshot_dir: str | None) -> None:
+    with opened(options.db) as con:
+        start_run(con, run_id, mode=options.mode, snapshot_dir=snapshot_dir, since=options.since,
+                  parameters=options.as_parameters(), tool_version=tool_version(), started_at=utcnow())
+
+
+@task(cache_policy=None, **FETCH_RETRIES)
+def fetch_ctgov(options: RefreshOptions, root: str) -> list[dict]:
+    logger = get_run_logger()
+    settings = CtgovSettings.from_env()
+    writer = SnapshotWriter(Path(root), tool_version())
+    pages = ctgov_client.fetch_study_pages(
+        settings, ctgov_client.make_transport(settings), since=options.since, progress=logger.info,
+        **_ctgov_query(options))
+    for page in pages:
+        writer.add("ctgov", page.name, page.body, page.request)
+    return writer.files
+
+
+@task(cache_policy=None, **FETCH_RETRIES)
+def fetch_pubmed(options: RefreshOptions, root: str) -> list[dict]:
+    logger = get_run_logger()
+    settings = PubMedSettings.from_env()
+    writer = SnapshotWriter(Path(root), tool_version())
+    term = options.pubmed_query or pubmed_client.DEFAULT_QUERY
+    pages = pubmed_client.fetch_search_pages(
+        settings, pubmed_client.make_transport(settings), term, since=options.since,
+        progress=logger.info)
+    for page in pages:
+        writer.add("pubmed", page.name, page.body, page.request)
+    return writer.files
+
+
+@task(cache_policy=None, **FETCH_RETRIES)
+def fetch_cited_articles(options: RefreshOptions, root: str, pmids: list[str]) -> list[dict]:
+    settings = PubMedSettings.from_env()
+    writer = SnapshotWriter(Path(root), tool_version())
+    pages = pubmed_client.fetch_pmids(settings, pubmed_client.make_transport(settings), pmids,
+                                      progress=get_run_logger().info)
+    for page in pages:
+        writer.add("pubmed", f"cited-{page.name}", page.body, page.request)
+    return writer.files
+
+
+@task(cache_policy=None)
+def land_raw(options: RefreshOptions, snapshot_dir: str, run_id: str) -> dict[str, int]:
+    with opened(options.db) as con:
+        return ingest_snapshot(con, read_snapshot(snapshot_dir), run_id).as_run_counts()
+
+
+@task(cache_policy=None)
+def build_warehouse(options: RefreshOptions) -> dict[str, int]:
+    with opened(options.db) as con:
+        return vars(warehouse_build.build(con))
+
+
+@task(cache_policy=None)
+def close_run(options: RefreshOptions, run_id: str, counts: dict[str, int], error: str | None) -> None:
+    with opened(options.db) as con:
+        finish_run(con, run_id, status="failed" if error else "success", finished_at=utcnow(),
+                   counts=counts, error=error)
+
+
+def _ctgov_query(options: RefreshOptions) -> dict[str, str]:
+    query = {}
+    if options.ctgov_cond:
+        query["cond"] = options.ctgov_cond
+    if options.ctgov_intr:
+        query["intr"] = options.ctgov_intr
+    return query
+
+
+def _record_live(options: RefreshOptions, root: Path) -> None:
+    """Fetch both sources concurrently into `root` as a snapshot."""
+    ctgov = fetch_ctgov.submit(options, str(root))
+    pubmed = fetch_pubmed.submit(options, str(root))
+    files = ctgov.result() + pubmed.result()
+    cited = _missing_cited_pmids(root)
+    if cited:
+        files += fetch_cited_articles(options, str(root), cited)
+    writer = SnapshotWriter(root, tool_version(), files=files)
+    writer.finish(queries=_queries(options), parameters=options.as_parameters())
+
+
+def _missing_cited_pmids(root: Path) -> list[str]:
+    from warehouse.ingest import read_articles, read_studies
+
+    snapshot = read_snapshot(root)
+    studies, _ = read_studies(snapshot.of("ctgov"))
+    articles, _, _ = read_articles(snapshot.of("pubmed"))
+    have = {a.pmid for a in articles}
+    cited = {
+        str(ref["pmid"])
+        for s in studies
+        for ref in s.payload.get("protocolSection", {}).get("referencesModule", {}).get("references", [])
+        if ref.get("pmid")
+    }
+    return sorted(cited - have)
+
+
+def _queries(options: RefreshOptions) -> dict[str, object]:
+    return {
+        "ctgov": {**ctgov_client.default_query(), **_ctgov_query(options)},
+        "pubmed": options.pubmed_query or pubmed_client.DEFAULT_QUERY,
+    }
+
+
+def publish_summary(run_id: str, counts: dict[str, int]) -> None:
+    rows = [{"measure": k, "value": v} for k, v in counts.items()]
+    create_table_artifact(rows, key="refresh-counts", description=f"Counts of run {run_id}")
+    lines = [f"# Refresh {run_id}", "", "| measure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in counts.items()]
+    create_markdown_artifact("\n".join(lines), key="refresh-summary")
+
+
+@flow(name="refresh", log_prints=False)
+def refresh(options: RefreshOptions) -> dict[str, int]:
+    """Refresh the warehouse: live (optionally recorded), a snapshot replay, or the bundled sample."""
+    run_id = new_run_id()
+    live_dir = None
+    if options.mode == "live":
+        live_dir = Path(options.record) if options.record else Path(tempfile.mkdtemp(prefix="ke-live-"))
+    source_dir = str(options.replay_dir or live_dir)
+    open_run(options, run_id, source_dir)
+    counts: dict[str, int] = {}
+    try:
+        if live_dir is not None:
+            _record_live(options, live_dir)
+        counts.update(land_raw(options, source_dir, run_id))
+        counts.update(build_warehouse(options))
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, EvidenceError) else f"{type(exc).__name__}: {exc}"
+        close_run(options, run_id, counts, message)
+        raise
+    finally:
+        if live_dir is not None and not options.record:
+            shutil.rmtree(live_dir, ignore_errors=True)
+    close_run(options, run_id, counts, None)
+    publish_summary(run_id, {"run_id": run_id, **counts})  # type: ignore[dict-item]
+    return {"run_id": run_id, **counts}  # type: ignore[dict-item]

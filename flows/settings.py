@@ -1,0 +1,59 @@
+"""Run parameters shared by the CLI and the flow."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from extract.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_SAMPLE = ROOT / "examples" / "snapshot"
+MODES = ("live", "snapshot", "offline")
+
+
+def tool_version() -> str:
+    try:
+        return version("ketamine-evidence")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class RefreshOptions:
+    db: str
+    mode: str = "live"
+    snapshot: str | None = None
+    record: str | None = None
+    since: date | None = None
+    ctgov_cond: str | None = None
+    ctgov_intr: str | None = None
+    pubmed_query: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(f"--mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.mode == "snapshot" and not self.snapshot:
+            raise ConfigError("--snapshot DIR is required to replay a snapshot")
+        if self.mode != "live" and self.record:
+            raise ConfigError("--record only applies to live runs (it saves what a live run fetched)")
+
+    @property
+    def replay_dir(self) -> Path | None:
+        if self.mode == "offline":
+            return BUNDLED_SAMPLE
+        return Path(self.snapshot) if self.snapshot else None
+
+    def as_parameters(self) -> dict[str, object]:
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
+
+
+def parse_since(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--since expects a date like 2025-01-31, got {text!r}") from None
