@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--offline", action="store_true", help="replay the bundled sample (no network)")
     source.add_argument("--snapshot", metavar="DIR", help="replay a recorded snapshot directory (no network)")
     refresh.add_argument("--record", metavar="DIR", help="save what a live run fetched as a snapshot in DIR")
-    refresh.add_argument("--since", metavar="DATE", help="incremental: only records updated on/after DATE")
+    refresh.add_argument("--since", metavar="DATE", help="incremental: records updated on/after DATE (YYYY-MM-DD), or `last`"
+                         " for the start of the last successful live run")
     refresh.add_argument("--ctgov-cond", help="override the ClinicalTrials.gov query.cond")
     refresh.add_argument("--ctgov-intr", help="override the ClinicalTrials.gov query.intr")
     refresh.add_argument("--pubmed-query", help="override the PubMed search term")
@@ -70,10 +71,13 @@ def _refresh(args: argparse.Namespace) -> int:
 
     mode = "offline" if args.offline else "snapshot" if args.snapshot else "live"
     options = RefreshOptions(
-        db=args.db, mode=mode, snapshot=args.snapshot, record=args.record, since=parse_since(args.since),
+        db=args.db, mode=mode, snapshot=args.snapshot, record=args.record,
+        since=None if args.since == "last" else parse_since(args.since),
         ctgov_cond=args.ctgov_cond, ctgov_intr=args.ctgov_intr, pubmed_query=args.pubmed_query)
     _quiet_known_errors()
-    result = refresh(options)
+    parameters = options.as_parameters()
+    parameters["since"] = args.since
+    result = refresh(**parameters)
     print(f"DuckDB file: {Path(args.db).resolve()}")
     print(_describe(args.db))
     if args.record:

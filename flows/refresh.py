@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -20,11 +21,11 @@ from extract.errors import EvidenceError
 from extract.pubmed import client as pubmed_client
 from extract.pubmed.settings import PubMedSettings
 from extract.snapshot import SnapshotWriter, read_snapshot, utcnow
-from flows.settings import RefreshOptions, tool_version
+from flows.settings import RefreshOptions, parse_since, tool_version
 from warehouse import build as warehouse_build
-from warehouse.db import opened
+from warehouse.db import DEFAULT_DB, opened
 from warehouse.ingest import ingest_snapshot
-from warehouse.load import finish_run, start_run
+from warehouse.load import finish_run, last_live_run_date, start_run
 
 FETCH_RETRIES = {"retries": 2, "retry_delay_seconds": [30, 120]}
 
@@ -142,6 +143,7 @@ def _queries(options: RefreshOptions) -> dict[str, object]:
 
 
 def publish_summary(run_id: str, counts: dict[str, int]) -> None:
+    """Prefect artifacts of the run's counts (the report adds its own summary)."""
     rows = [{"measure": k, "value": v} for k, v in counts.items()]
     create_table_artifact(rows, key="refresh-counts", description=f"Counts of run {run_id}")
     lines = [f"# Refresh {run_id}", "", "| measure | value |", "|---|---|"]
@@ -149,9 +151,33 @@ def publish_summary(run_id: str, counts: dict[str, int]) -> None:
     create_markdown_artifact("\n".join(lines), key="refresh-summary")
 
 
+@task(cache_policy=None)
+def resolve_since(db: str, since: str | None) -> date | None:
+    """`--since last` means: from the start of the last successful live run."""
+    if since != "last":
+        return parse_since(since)
+    with opened(db) as con:
+        return last_live_run_date(con)
+
+
 @flow(name="refresh", log_prints=False)
-def refresh(options: RefreshOptions) -> dict[str, int]:
-    """Refresh the warehouse: live (optionally recorded), a snapshot replay, or the bundled sample."""
+def refresh(
+    db: str = str(DEFAULT_DB),
+    mode: str = "live",
+    snapshot: str | None = None,
+    record: str | None = None,
+    since: str | None = None,
+    ctgov_cond: str | None = None,
+    ctgov_intr: str | None = None,
+    pubmed_query: str | None = None,
+) -> dict[str, object]:
+    """Refresh the warehouse: live (optionally recorded), a snapshot replay, or the bundled sample.
+
+    `since` is an ISO date, or `last` for the start of the last successful live run.
+    """
+    options = RefreshOptions(db=db, mode=mode, snapshot=snapshot, record=record,
+                             since=resolve_since(db, since), ctgov_cond=ctgov_cond,
+                             ctgov_intr=ctgov_intr, pubmed_query=pubmed_query)
     run_id = new_run_id()
     live_dir = None
     if options.mode == "live":
@@ -172,5 +198,5 @@ def refresh(options: RefreshOptions) -> dict[str, int]:
         if live_dir is not None and not options.record:
             shutil.rmtree(live_dir, ignore_errors=True)
     close_run(options, run_id, counts, None)
-    publish_summary(run_id, {"run_id": run_id, **counts})  # type: ignore[dict-item]
-    return {"run_id": run_id, **counts}  # type: ignore[dict-item]
+    publish_summary(run_id, counts)
+    return {"run_id": run_id, **counts}

@@ -158,3 +158,10 @@ def finish_run(
         f"update meta.refresh_run set status = ?, finished_at = ?, error = ?{assignments} where run_id = ?",
         [status, finished_at, error, *known.values(), run_id],
     )
+
+
+def last_live_run_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    row = con.execute(
+        "select max(started_at)::date from meta.refresh_run where mode = 'live' and status = 'success'"
+    ).fetchone()
+    return row[0] if row else None
