@@ -51,8 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--offline", action="store_true", help="replay the bundled sample (no network)")
     source.add_argument("--snapshot", metavar="DIR", help="replay a recorded snapshot directory (no network)")
     refresh.add_argument("--record", metavar="DIR", help="save what a live run fetched as a snapshot in DIR")
-    refresh.add_argument("--since", metavar="DATE", help="incremental: records updated on/after DATE (YYYY-MM-DD), or `last`"
-                         " for the start of the last successful live run")
+    refresh.add_argument(
+        "--since", metavar="DATE",
+        help="incremental: records updated on/after DATE (YYYY-MM-DD), or `last` for the start of the"
+             " last successful live run")
     refresh.add_argument("--ctgov-cond", help="override the ClinicalTrials.gov query.cond")
     refresh.add_argument("--ctgov-intr", help="override the ClinicalTrials.gov query.intr")
     refresh.add_argument("--pubmed-query", help="override the PubMed search term")
