@@ -38,7 +38,6 @@ MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 CTGOV = "clinicaltrials.gov"
 _YEAR = re.compile(r"\b(\d{4})\b")
-_RECORD_SPAN = re.compile(rb"<(PubmedArticle|PubmedBookArticle|DeleteCitation)[\s>].*?</\1\s*>", re.S)
 _RECORD_START = re.compile(rb"<(PubmedArticle|PubmedBookArticle|DeleteCitation)[\s>]")
 _HTML = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?<(!doctype\s+html|html)\b", re.I)
 
@@ -103,13 +102,16 @@ class _Stream:
         if self.spans is None:
             return
         self.pending += chunk
-        end = 0
-        for match in _RECORD_SPAN.finditer(self.pending):
-            self.spans.append((match.group(1).decode(), match.group(0)))
-            end = match.end()
-        opened = _RECORD_START.search(self.pending, end)
-        keep = opened.start() if opened else max(end, len(self.pending) - 32)
-        self.pending = self.pending[keep:]
+        pos = 0
+        while match := _RECORD_START.search(self.pending, pos):
+            close = b"</" + match.group(1) + b">"
+            end = self.pending.find(close, match.end())
+            if end < 0:
+                self.pending = self.pending[match.start():]
+                return
+            pos = end + len(close)
+            self.spans.append((match.group(1).decode(), self.pending[match.start(): pos]))
+        self.pending = self.pending[max(pos, len(self.pending) - 32):]
 
     def _feed(self, chunk: bytes | None) -> Iterator[ArticleRecord | Deletion]:
         try:

@@ -1,0 +1,67 @@
+"""Raw layer: append-only versions, new/changed/unchanged counts, idempotence."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from warehouse.db import init_schemas
+from warehouse.load import RawArticle, RawStudy, save_raw_articles, save_raw_studies
+
+T0 = datetime(2026, 1, 1, 12, 0)
+T1 = datetime(2026, 2, 1, 12, 0)
+
+
+def study(nct: str, title: str) -> dict:
+    return {"protocolSection": {"identificationModule": {"nctId": nct, "briefTitle": title}}}
+
+
+def raw(s: dict, when: datetime = T0) -> RawStudy:
+    return RawStudy(s["protocolSection"]["identificationModule"]["nctId"], None, s, when, "ctgov/x.json")
+
+
+def test_unchanged_records_add_nothing_and_changed_add_a_version(con) -> None:
+    init_schemas(con)
+    first = [study("NCT00000001", "A"), study("NCT00000002", "B")]
+    counts = save_raw_studies(con, [raw(s) for s in first], "run1")
+    assert (counts.new, counts.changed, counts.unchanged) == (2, 0, 0)
+
+    again = save_raw_studies(con, [raw(copy.deepcopy(s), T1) for s in first], "run2")
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 2)
+    assert con.execute("select count(*) from raw.ctgov_study").fetchone()[0] == 2
+
+    edited = study("NCT00000002", "B, amended")
+    third = save_raw_studies(con, [raw(first[0], T1), raw(edited, T1), raw(study("NCT00000003", "C"), T1)],
+                             "run3")
+    assert (third.new, third.changed, third.unchanged) == (1, 1, 1)
+    versions = con.execute(
+        "select run_id from raw.ctgov_study where nct_id = 'NCT00000002' order by fetched_at").fetchall()
+    assert versions == [("run1",), ("run3",)]
+
+
+def test_key_order_does_not_make_a_new_version(con) -> None:
+    init_schemas(con)
+    a = {"protocolSection": {"identificationModule": {"nctId": "NCT00000009", "briefTitle": "x"}},
+         "hasResults": False}
+    b = {"hasResults": False,
+         "protocolSection": {"identificationModule": {"briefTitle": "x", "nctId": "NCT00000009"}}}
+    save_raw_studies(con, [raw(a)], "r1")
+    assert save_raw_studies(con, [raw(b)], "r2").unchanged == 1
+
+
+def test_same_record_twice_in_one_batch_is_one_row(con) -> None:
+    init_schemas(con)
+    s = study("NCT00000004", "D")
+    counts = save_raw_studies(con, [raw(s), raw(copy.deepcopy(s))], "r1")
+    assert counts.new == 1
+    assert con.execute("select count(*) from raw.ctgov_study").fetchone()[0] == 1
+
+
+def test_articles_versioned_by_payload(con) -> None:
+    init_schemas(con)
+    a1 = RawArticle("123", "1", "2025-01-01", b"<PubmedArticle>v1</PubmedArticle>", T0, "pubmed/a.xml")
+    a2 = RawArticle("123", "1", "2025-06-01", b"<PubmedArticle>v2</PubmedArticle>", T1, "pubmed/b.xml")
+    assert save_raw_articles(con, [a1], "r1").new == 1
+    assert save_raw_articles(con, [a1], "r2").unchanged == 1
+    assert save_raw_articles(con, [a2], "r3").changed == 1
+    assert con.execute("select count(*) from raw.pubmed_article").fetchone()[0] == 2

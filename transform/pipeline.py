@@ -1,0 +1,71 @@
+"""Glue between the warehouse and the pure transforms: read core rows, call the transforms, write.
+
+The transforms themselves (transform/outcomes, transform/meta, transform/verdicts) take and return
+plain Python/pandas values and are tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from transform.claims import DEFAULT_CLAIMS, load_claims
+from transform.meta import evidence_summary
+from transform.outcomes import (
+    abstract_outcomes,
+    compare_sources,
+    registry_outcomes,
+    screen_publication,
+    screen_study,
+)
+from transform.verdicts import check_claims
+from warehouse.frames import insert_frame, insert_rows
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    frame = con.execute(sql).df()
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _links(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    linked: dict[str, list[str]] = defaultdict(list)
+    rows = con.execute("select pmid, nct_id from core.study_publication order by pmid, nct_id").fetchall()
+    for pmid, nct_id in rows:
+        linked[pmid].append(nct_id)
+    return linked
+
+
+def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> None:
+    """core.outcome and core.screening, from the latest study versions and publications."""
+    linked = _links(con)
+    articles = _records(con, "select * from staging.pubmed_article order by pmid")
+    rows = [row for study in studies for row in registry_outcomes(study)]
+    for article in articles:
+        rows += abstract_outcomes(article["pmid"], article.get("abstract") or "",
+                                  title=article.get("title") or "", nct_ids=linked.get(article["pmid"], []))
+    insert_rows(con, "core.outcome", compare_sources(rows))
+
+    screened = [screen_study(study) for study in studies]
+    included = {s["record_id"] for s in screened if s["included"]}
+    screened += [screen_publication(a, linked_nct_ids=linked.get(a["pmid"], []), included_nct_ids=included)
+                 for a in articles]
+    insert_rows(con, "core.screening", screened)
+
+
+def fill_marts(con: duckdb.DuckDBPyConnection, claims_path: Path = DEFAULT_CLAIMS) -> None:
+    """marts.claims, marts.evidence_summary and marts.claim_check from core.outcome."""
+    claims = load_claims(claims_path)
+    outcomes = con.execute("select * from core.outcome").df()
+    summary = evidence_summary(outcomes)
+    insert_frame(con, "marts.claims", _claims_frame(claims))
+    insert_frame(con, "marts.evidence_summary", summary)
+    insert_frame(con, "marts.claim_check", check_claims(claims, summary, outcomes))
+
+
+def _claims_frame(claims: list) -> pd.DataFrame:
+    from transform.claims import claims_frame
+
+    return claims_frame(claims)
