@@ -1,0 +1,71 @@
+"""The command line end to end: one-line errors, status, offline refresh, a locked database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+
+
+def test_offline_refresh_then_status(harness, tmp_path: Path, capsys) -> None:
+    db = tmp_path / "cli.duckdb"
+    assert main(["refresh", "--offline", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert f"DuckDB file: {db.resolve()}" in out
+    assert "core.study" in out and "core.outcome" in out
+
+    assert main(["status", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "offline" in out and "success" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["refresh", "--offline", "--since", "last week"], "--since expects a date like 2025-01-31"),
+        (["refresh", "--snapshot", "/nonexistent/snap"], "/nonexistent/snap does not exist"),
+        (["refresh", "--offline", "--record", "x"], "--record only applies to live runs"),
+        (["status"], "does not exist yet"),
+    ],
+)
+def test_bad_options_give_one_line(argv: list[str], message: str, tmp_path: Path, capsys) -> None:
+    db = ["--db", str(tmp_path / "absent.duckdb")]
+    assert main([*argv, *db]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_locked_database_gets_a_clear_message(tmp_path: Path) -> None:
+    db = tmp_path / "locked.duckdb"
+    holder = textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(db)!r})
+        con.execute("create schema meta")
+        print("ready", flush=True)
+        sys.stdin.read()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        run = subprocess.run([sys.executable, "-m", "flows.cli", "status", "--db", str(db)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+    finally:
+        proc.communicate("", timeout=30)
+    assert run.returncode == 2
+    assert "is open in another process" in run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
