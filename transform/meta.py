@@ -1,0 +1,371 @@
+"""Random-effects pooling of trial proportions and risk/odds ratios, and marts.evidence_summary.
+
+The statistics come from ``statsmodels.stats.meta_analysis``: ``effectsize_2proportions`` for the
+log RR / log OR and their variances (0.5 added to every cell of a study with a zero cell) and
+``combine_effects`` for DerSimonian-Laird (``method_re="dl"``) and Paule-Mandel (``"pm"``) pooling,
+with its HKSJ (Hartung-Knapp) variance for the optional Hartung-Knapp interval
+(``conf_int(use_t=True)``, t with k-1 df). Three things statsmodels 0.15 has no function for:
+
+* the logit of a single proportion and its variance, ``log(e/(n-e))`` and ``1/e + 1/(n-e)``
+  (metafor's ``escalc("PLO")``), with 0.5 added to events and non-events when e is 0 or n;
+* the prediction interval, the standard formula of Higgins, Thompson & Spiegelhalter (2009):
+  ``mu +/- t(0.975, k-2) * sqrt(tau2 + se(mu)^2)``, given for k >= 3 only;
+* the per-study continuity correction: ``effectsize_2proportions(zero_correction=0.5)`` in 0.15 adds
+  0.5 to the events of *every* study but 1 to the totals only of studies with a zero cell, so we
+  add 0.5 to each cell (1 to each total) of the zero-cell studies ourselves and call it uncorrected;
+* truncation of the DerSimonian-Laird tau2 at 0: ``combine_effects`` returns a negative moment
+  estimate when Q < k-1; we then report tau2 = 0 and the fixed-effect columns of the same results
+  object, which is what the truncated estimator gives.
+
+I2 is Higgins' ``(Q - (k-1)) / Q`` (statsmodels' ``i2``), truncated at 0 and given in percent.
+
+Defined results, never NaN: k = 0 gives status ``no_data`` with every number None; a single study
+gives its own estimate and Wald CI with status ``single_study`` and tau2, I2 and the prediction
+interval None; no events anywhere gives ``no_events`` (numbers None). Ratio pooling drops studies
+with zero events in both arms (they carry no information on RR/OR) and counts them in ``dropped``.
+
+Which row of a trial enters a pool (``select_trials``): within one group (drug x route x population x
+outcome kind x time window x comparator type) and one trial (``study_key``), candidate "readings" are
+the sets of rows sharing source, timepoint, analysis subset, instrument, threshold and measure (the
+registry measure, i.e. ``json_path`` up to ``.classes``, or the definition text). The reading kept is
+the first by: registry before abstract; latest timepoint in the window; no analysis subset before a
+subset; plain definitions before onset/sustained/composite ones; larger active denominator (ITT);
+higher confidence; then the measure name. Active arms of that reading (several doses) are combined by
+summing events and totals, as are its control arms (Cochrane Handbook 6.5.2.10).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
+
+CONTRACT_COLUMNS = (
+    "outcome_id", "nct_id", "study_key", "pmid", "source", "outcome_kind", "instrument", "threshold",
+    "operator", "threshold_unit", "consecutive_visits", "definition_text", "population",
+    "analysis_subset", "timepoint_raw", "timepoint_days", "timepoint_hours", "time_window",
+    "arm_label", "group_id", "drug", "route", "dose", "arm_role", "comparator", "comparator_type",
+    "n_randomized", "events", "total", "proportion", "rounding_note", "effect_type", "effect",
+    "ci_lower", "ci_upper", "p_value", "p_value_raw", "json_path", "span_start", "span_end",
+    "span_text", "confidence", "rule", "flag", "flag_reason",
+)
+BINARY_KINDS = ("response", "remission", "relapse")
+GROUP_KEYS = ("drug", "route", "population", "outcome_kind", "time_window", "comparator_type")
+BAD_FLAGS = frozenset({"pct_over_100", "zero_denominator", "missing_denom"})
+PM_OPTIONS = {"atol": 1e-10, "maxiter": 500}
+_COMPOSITE = re.compile(r"\b(onset|sustain\w*|composite)\b", re.IGNORECASE)
+_CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class PoolResult:
+    """A pooled estimate on the natural scale (proportion 0..1, RR or OR) with its uncertainty."""
+
+    measure: str
+    method: str
+    status: str
+    k: int
+    n_total: int
+    estimate: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    pi_lower: float | None = None
+    pi_upper: float | None = None
+    tau2: float | None = None
+    i2: float | None = None
+    log_estimate: float | None = None
+    se: float | None = None
+    hartung_knapp: bool = False
+    dropped: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _ints(values: Sequence[float]) -> np.ndarray:
+    return np.asarray(values, dtype=float)
+
+
+def _check_counts(events: np.ndarray, totals: np.ndarray) -> None:
+    if events.shape != totals.shape:
+        raise ValueError("events and totals differ in length")
+    if np.any(totals <= 0) or np.any(events < 0) or np.any(events > totals):
+        raise ValueError("every study needs 0 <= events <= total and total > 0")
+
+
+def _quiet(func, *args, **kwargs):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+def _combine(eff: np.ndarray, var: np.ndarray, method: str):
+    """combine_effects; for PM, a retry at statsmodels' default tolerance if the tight iteration
+    stopped on a rounding-negative estimating equation (tau2 reset to 0 although Q > k-1)."""
+    if method != "pm":
+        return _quiet(combine_effects, eff, var, method_re=method)
+    res = _quiet(combine_effects, eff, var, method_re="pm", **PM_OPTIONS)
+    if res.tau2 == 0 and res.q > len(eff) - 1:
+        res = _quiet(combine_effects, eff, var, method_re="pm")
+    return res
+
+
+def _pooled(measure: str, method: str, eff: np.ndarray, var: np.ndarray, n_total: int,
+            hartung_knapp: bool, dropped: int, back) -> PoolResult:
+    res = _combine(eff, var, method)
+    k = len(eff)
+    if k == 1:
+        lo, hi = _quiet(res.conf_int, use_t=False)[0]
+        return PoolResult(measure, method, "single_study", 1, n_total, back(res.mean_effect_fe),
+                          back(lo), back(hi), log_estimate=float(res.mean_effect_fe),
+                          se=float(res.sd_eff_w_fe), dropped=dropped)
+    truncated = res.tau2 <= 0
+    tau2 = 0.0 if truncated else float(res.tau2)
+    mean = float(res.mean_effect_fe if truncated else res.mean_effect_re)
+    se = float(res.sd_eff_w_fe if truncated else res.sd_eff_w_re)
+    intervals = _quiet(res.conf_int, use_t=hartung_knapp)
+    lo, hi = intervals[(2 if truncated else 3) if hartung_knapp else (0 if truncated else 1)]
+    pi = _prediction_interval(mean, se, tau2, k)
+    i2 = 0.0 if res.q <= 0 else max(0.0, float(res.i2)) * 100.0
+    return PoolResult(measure, method, "pooled", k, n_total, back(mean), back(lo), back(hi),
+                      back(pi[0]) if pi else None, back(pi[1]) if pi else None, tau2, i2, mean, se,
+                      hartung_knapp, dropped)
+
+
+def _prediction_interval(mean: float, se: float, tau2: float, k: int) -> tuple[float, float] | None:
+    """Higgins, Thompson & Spiegelhalter (2009): t with k-2 df; undefined below k = 3."""
+    if k < 3:
+        return None
+    half = stats.t.ppf(0.975, k - 2) * np.sqrt(tau2 + se**2)
+    return mean - half, mean + half
+
+
+def _expit(x: float) -> float:
+    return float(special.expit(x))
+
+
+def _exp(x: float) -> float:
+    return float(np.exp(x))
+
+
+def pool_proportions(events: Sequence[float], totals: Sequence[float], method: str = "dl",
+                     hartung_knapp: bool = False) -> PoolResult:
+    """Random-effects pooled proportion on the logit scale, back-transformed (0..1)."""
+    e, n = _ints(events), _ints(totals)
+    _check_counts(e, n)
+    if len(e) == 0:
+        return PoolResult("proportion", method, "no_data", 0, 0)
+    if not np.any(e > 0):
+        return PoolResult("proportion", method, "no_events", len(e), int(n.sum()))
+    edge = (e == 0) | (e == n)
+    e_c, n_c = e + 0.5 * edge, n + 1.0 * edge
+    eff = np.log(e_c / (n_c - e_c))
+    var = 1.0 / e_c + 1.0 / (n_c - e_c)
+    return _pooled("proportion", method, eff, var, int(n.sum()), hartung_knapp, 0, _expit)
+
+
+def pool_ratio(e1: Sequence[float], n1: Sequence[float], e0: Sequence[float], n0: Sequence[float],
+               measure: str = "RR", method: str = "dl", hartung_knapp: bool = False) -> PoolResult:
+    """Random-effects pooled RR or OR (arm 1 = active vs arm 0 = control), pooled on the log scale."""
+    if measure not in ("RR", "OR"):
+        raise ValueError(f"measure must be RR or OR, not {measure!r}")
+    a1, t1, a0, t0 = map(_ints, (e1, n1, e0, n0))
+    _check_counts(a1, t1)
+    _check_counts(a0, t0)
+    if len(a1) != len(a0):
+        raise ValueError("active and control arrays differ in length")
+    if len(a1) == 0:
+        return PoolResult(measure, method, "no_data", 0, 0)
+    keep = (a1 + a0) > 0
+    dropped = int((~keep).sum())
+    if not keep.any():
+        return PoolResult(measure, method, "no_events", 0, int((t1 + t0).sum()), dropped=dropped)
+    a1, t1, a0, t0 = a1[keep], t1[keep], a0[keep], t0[keep]
+    n_total = int((t1 + t0).sum())
+    zero_cell = (a1 == 0) | (a1 == t1) | (a0 == 0) | (a0 == t0)
+    a1, a0 = a1 + 0.5 * zero_cell, a0 + 0.5 * zero_cell
+    t1, t0 = t1 + 1.0 * zero_cell, t0 + 1.0 * zero_cell
+    statistic = "risk-ratio" if measure == "RR" else "odds-ratio"
+    eff, var = effectsize_2proportions(a1, t1, a0, t0, statistic=statistic)
+    return _pooled(measure, method, np.asarray(eff), np.asarray(var), n_total, hartung_knapp, dropped, _exp)
+
+
+# --- evidence_summary ---------------------------------------------------------------------------
+
+def _measure_key(row: pd.Series) -> str:
+    path = row.get("json_path")
+    if isinstance(path, str) and path:
+        return path.split(".classes", 1)[0].split(".analyses", 1)[0]
+    text = row.get("definition_text")
+    return text if isinstance(text, str) else ""
+
+
+READING_KEYS = ("source", "timepoint_days", "analysis_subset", "instrument", "threshold", "measure")
+
+
+def usable_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Arm-level binary outcome rows with valid counts and no disqualifying flag (missing contract
+    columns are added empty, so hand-made frames work)."""
+    missing = [c for c in CONTRACT_COLUMNS if c not in outcomes.columns]
+    outcomes = outcomes.assign(**{c: None for c in missing})
+    if outcomes.empty:
+        return outcomes.assign(measure=pd.Series(dtype=object))
+    frame = outcomes[outcomes["outcome_kind"].isin(BINARY_KINDS)].copy()
+    frame = frame[frame["events"].notna() & frame["total"].notna()]
+    frame = frame[(frame["total"] > 0) & (frame["events"] >= 0) & (frame["events"] <= frame["total"])]
+    frame = frame[~frame["flag"].isin(BAD_FLAGS)]
+    frame["measure"] = frame.apply(_measure_key, axis=1) if len(frame) else pd.Series(dtype=object)
+    return frame
+
+
+def _reading_rank(reading: pd.DataFrame) -> tuple:
+    first = reading.iloc[0]
+    active = reading[reading["arm_role"] == "active"]
+    definition = first.get("definition_text")
+    confidence = _CONFIDENCE_RANK.get(str(first.get("confidence")), 3)
+    timepoint = first.get("timepoint_days")
+    return (
+        0 if first.get("source") == "registry" else 1,
+        -(timepoint if pd.notna(timepoint) else -1e9),
+        0 if pd.isna(first.get("analysis_subset")) else 1,
+        1 if isinstance(definition, str) and _COMPOSITE.search(definition) else 0,
+        -float(active["total"].sum()),
+        confidence,
+        str(first.get("measure")),
+    )
+
+
+def _dedupe_arms(rows: pd.DataFrame) -> pd.DataFrame:
+    arm = rows["group_id"].fillna(rows["arm_label"]).fillna(rows["outcome_id"])
+    return rows.loc[~arm.duplicated()]
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """The one contribution of a trial to a pool (arms of the chosen reading summed)."""
+
+    study_key: str
+    events: int
+    total: int
+    control_events: int | None
+    control_total: int | None
+    outcome_ids: tuple[str, ...]
+    timepoint_days: float | None
+
+
+def _readings(active: pd.DataFrame) -> list[pd.DataFrame]:
+    keys = [k for k in READING_KEYS if k in active.columns]
+    return [g for _, g in active.groupby(keys, dropna=False, sort=True)]
+
+
+def _controls_for(reading: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
+    first = reading.iloc[0]
+    mask = (pool["study_key"] == first["study_key"]) & (pool["arm_role"] == "control")
+    mask &= pool["outcome_kind"] == first["outcome_kind"]
+    for key in READING_KEYS:
+        value = first.get(key)
+        mask &= pool[key].isna() if pd.isna(value) else pool[key] == value
+    return _dedupe_arms(pool[mask])
+
+
+def select_trials(active: pd.DataFrame, pool: pd.DataFrame) -> list[TrialRow]:
+    """One TrialRow per study_key among `active` rows; controls are looked up in `pool`."""
+    chosen: list[TrialRow] = []
+    for study_key, rows in active.groupby("study_key", sort=True):
+        best = min(_readings(rows), key=_reading_rank)
+        arms = _dedupe_arms(best)
+        controls = _controls_for(best, pool)
+        has_control = not controls.empty
+        ids = tuple(arms["outcome_id"].astype(str)) + tuple(controls["outcome_id"].astype(str))
+        tp = best.iloc[0].get("timepoint_days")
+        chosen.append(TrialRow(
+            str(study_key), int(arms["events"].sum()), int(arms["total"].sum()),
+            int(controls["events"].sum()) if has_control else None,
+            int(controls["total"].sum()) if has_control else None,
+            ids, float(tp) if pd.notna(tp) else None,
+        ))
+    return chosen
+
+
+@dataclass(frozen=True)
+class ScopeEvidence:
+    trials: list[TrialRow]
+    proportion: PoolResult
+    ratios: dict[str, PoolResult]
+
+
+def pool_trials(trials: list[TrialRow]) -> ScopeEvidence:
+    """Pooled proportion (DL) and RR/OR (DL, PM, each with and without Hartung-Knapp)."""
+    proportion = pool_proportions([t.events for t in trials], [t.total for t in trials], "dl")
+    controlled = [t for t in trials if t.control_total]
+    args = ([t.events for t in controlled], [t.total for t in controlled],
+            [t.control_events for t in controlled], [t.control_total for t in controlled])
+    ratios = {
+        f"{measure}_{method}{'_hk' if hk else ''}": pool_ratio(*args, measure=measure, method=method,
+                                                              hartung_knapp=hk)
+        for measure in ("RR", "OR") for method in ("dl", "pm") for hk in (False, True)
+    }
+    return ScopeEvidence(trials, proportion, ratios)
+
+
+SUMMARY_COLUMNS = (
+    *GROUP_KEYS, "status", "k_trials", "n_participants", "n_active", "events_active",
+    "prop_estimate", "prop_ci_lower", "prop_ci_upper", "prop_pi_lower", "prop_pi_upper",
+    "prop_tau2", "prop_i2",
+    *[f"{m}_{c}" for m in ("rr", "or") for c in (
+        "status", "k", "dl", "dl_ci_lower", "dl_ci_upper", "dl_hk_ci_lower", "dl_hk_ci_upper",
+        "pm", "pm_ci_lower", "pm_ci_upper", "pm_hk_ci_lower", "pm_hk_ci_upper",
+        "pi_lower", "pi_upper", "tau2_dl", "tau2_pm", "i2", "dropped")],
+    "study_keys", "outcome_ids",
+)
+
+
+def _ratio_columns(prefix: str, ev: ScopeEvidence) -> dict[str, object]:
+    m = prefix.upper()
+    dl, dl_hk, pm, pm_hk = (ev.ratios[f"{m}_{s}"] for s in ("dl", "dl_hk", "pm", "pm_hk"))
+    return {
+        f"{prefix}_status": dl.status, f"{prefix}_k": dl.k,
+        f"{prefix}_dl": dl.estimate, f"{prefix}_dl_ci_lower": dl.ci_lower,
+        f"{prefix}_dl_ci_upper": dl.ci_upper, f"{prefix}_dl_hk_ci_lower": dl_hk.ci_lower,
+        f"{prefix}_dl_hk_ci_upper": dl_hk.ci_upper, f"{prefix}_pm": pm.estimate,
+        f"{prefix}_pm_ci_lower": pm.ci_lower, f"{prefix}_pm_ci_upper": pm.ci_upper,
+        f"{prefix}_pm_hk_ci_lower": pm_hk.ci_lower, f"{prefix}_pm_hk_ci_upper": pm_hk.ci_upper,
+        f"{prefix}_pi_lower": dl.pi_lower, f"{prefix}_pi_upper": dl.pi_upper,
+        f"{prefix}_tau2_dl": dl.tau2, f"{prefix}_tau2_pm": pm.tau2, f"{prefix}_i2": dl.i2,
+        f"{prefix}_dropped": dl.dropped,
+    }
+
+
+def _summary_row(keys: dict[str, object], ev: ScopeEvidence) -> dict[str, object]:
+    p = ev.proportion
+    n_control = sum(t.control_total or 0 for t in ev.trials)
+    n_active = sum(t.total for t in ev.trials)
+    return {
+        **keys, "status": p.status, "k_trials": len(ev.trials),
+        "n_participants": n_active + n_control, "n_active": n_active,
+        "events_active": sum(t.events for t in ev.trials),
+        "prop_estimate": p.estimate, "prop_ci_lower": p.ci_lower, "prop_ci_upper": p.ci_upper,
+        "prop_pi_lower": p.pi_lower, "prop_pi_upper": p.pi_upper, "prop_tau2": p.tau2,
+        "prop_i2": p.i2,
+        **_ratio_columns("rr", ev), **_ratio_columns("or", ev),
+        "study_keys": [t.study_key for t in ev.trials],
+        "outcome_ids": [i for t in ev.trials for i in t.outcome_ids],
+    }
+
+
+def evidence_summary(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Rows of marts.evidence_summary: one per group with at least one usable active arm."""
+    pool = usable_rows(outcomes)
+    active = pool[pool["arm_role"] == "active"] if not pool.empty else pool
+    rows = []
+    if not active.empty:
+        for values, group in active.groupby(list(GROUP_KEYS), dropna=False, sort=True):
+            keys = {k: (None if pd.isna(v) else v) for k, v in zip(GROUP_KEYS, values, strict=True)}
+            rows.append(_summary_row(keys, pool_trials(select_trials(group, pool))))
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
