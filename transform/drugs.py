@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
+COMPARATORS = frozenset({"placebo", "sham", "saline"})
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,16 @@ def _first_match(table: str, text: str) -> str | None:
 
 
 def normalize_drug(name: str, other_names: Iterable[str] = (), description: str = "") -> str | None:
-    """The drug of an intervention: its name decides; other names, then the description, fill in."""
-    for text in (name, *other_names, description):
+    """The drug of an intervention: its name decides; other names, then the description, fill in.
+
+    A description only supplies an active drug: descriptions of active arms often mention the
+    placebo or the saline they are compared with or diluted in ("take either finerenone or placebo").
+    """
+    for text in (name, *other_names):
         if text and (value := _first_match("drug_names", text)):
             return value
-    return None
+    value = _first_match("drug_names", description) if description else None
+    return value if value not in COMPARATORS else None
 
 
 def normalize_route(text: str) -> str | None:
