@@ -135,13 +135,15 @@ class SnapshotWriter:
         })
         return SnapshotFile(source, f"{source}/{name}", path, fetched, clean)
 
-    def finish(self, queries: Mapping[str, object], parameters: Mapping[str, object]) -> Path:
+    def finish(self, queries: Mapping[str, object], parameters: Mapping[str, object],
+               searches: list[Mapping[str, object]] | None = None) -> Path:
         manifest = {
             "format": FORMAT,
             "created_at": self.created_at.isoformat(),
             "tool_version": self.tool_version,
             "queries": queries,
             "parameters": {k: v for k, v in parameters.items() if k not in SECRET_PARAMS},
+            "searches": list(searches or []),
             "files": sorted(self.files, key=lambda f: str(f["path"])),
         }
         path = self.root / "manifest.json"

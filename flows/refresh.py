@@ -6,9 +6,11 @@ there as plain functions. Only the two fetch tasks retry: everything else is det
 
 from __future__ import annotations
 
+import json
 import secrets
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -16,10 +18,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from extract.ctgov import client as ctgov_client
-from extract.ctgov.settings import CtgovSettings
+from extract.ctgov.parse import page_info
+from extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, CtgovSettings
 from extract.errors import EvidenceError
 from extract.pubmed import client as pubmed_client
-from extract.pubmed.settings import PubMedSettings
+from extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
 from extract.snapshot import SnapshotWriter, read_snapshot, utcnow
 from flows.settings import RefreshOptions, parse_since, tool_version
 from warehouse import build as warehouse_build
@@ -41,42 +44,59 @@ def open_run(options: RefreshOptions, run_id: str, snapshot_dir: str | None) -> 
                   parameters=options.as_parameters(), tool_version=tool_version(), started_at=utcnow())
 
 
+@dataclass
+class Fetched:
+    """What a fetch task wrote into the snapshot, and the searches it ran (for meta.search_log)."""
+
+    files: list[dict] = field(default_factory=list)
+    searches: list[dict] = field(default_factory=list)
+
+
 @task(cache_policy=None, **FETCH_RETRIES)
-def fetch_ctgov(options: RefreshOptions, root: str) -> list[dict]:
-    logger = get_run_logger()
+def fetch_ctgov(options: RefreshOptions, root: str) -> Fetched:
     settings = CtgovSettings.from_env()
     writer = SnapshotWriter(Path(root), tool_version())
+    query = ctgov_query(options)
     pages = ctgov_client.fetch_study_pages(
-        settings, ctgov_client.make_transport(settings), since=options.since, progress=logger.info,
-        **_ctgov_query(options))
+        settings, ctgov_client.make_transport(settings), cond=query["query.cond"],
+        intr=query["query.intr"], since=options.since, progress=get_run_logger().info)
+    hits = None
     for page in pages:
-        writer.add("ctgov", page.name, page.body, page.request)
-    return writer.files
+        writer.add("ctgov", f"page-{page.page_number:04d}.json", page.body, page.request)
+        if page.page_number == 1:
+            hits = page_info(page.body, name=page.name)[1]
+    window = options.since.isoformat() if options.since else None
+    search = {"source": "ctgov", "query": json.dumps(query), "window_start": window, "hits": hits}
+    return Fetched(writer.files, [search])
 
 
 @task(cache_policy=None, **FETCH_RETRIES)
-def fetch_pubmed(options: RefreshOptions, root: str) -> list[dict]:
-    logger = get_run_logger()
+def fetch_pubmed(options: RefreshOptions, root: str) -> Fetched:
     settings = PubMedSettings.from_env()
     writer = SnapshotWriter(Path(root), tool_version())
-    term = options.pubmed_query or pubmed_client.DEFAULT_QUERY
-    pages = pubmed_client.fetch_search_pages(
-        settings, pubmed_client.make_transport(settings), term, since=options.since,
-        progress=logger.info)
+    term = options.pubmed_query or DEFAULT_QUERY
+    pages = pubmed_client.fetch_search_pages(settings, pubmed_client.make_transport(settings), term,
+                                             since=options.since, progress=get_run_logger().info)
+    searches = []
     for page in pages:
-        writer.add("pubmed", page.name, page.body, page.request)
-    return writer.files
+        writer.add("pubmed", f"{page.name}.xml", page.body, page.request)
+        if page.kind == "esearch":
+            searches.append({"source": "pubmed", "query": term, "window_start": page.window[0],
+                             "window_end": page.window[1], "hits": page.hits})
+    return Fetched(writer.files, searches)
 
 
 @task(cache_policy=None, **FETCH_RETRIES)
-def fetch_cited_articles(options: RefreshOptions, root: str, pmids: list[str]) -> list[dict]:
+def fetch_cited_articles(root: str, pmids: list[str]) -> Fetched:
     settings = PubMedSettings.from_env()
     writer = SnapshotWriter(Path(root), tool_version())
     pages = pubmed_client.fetch_pmids(settings, pubmed_client.make_transport(settings), pmids,
                                       progress=get_run_logger().info)
     for page in pages:
-        writer.add("pubmed", f"cited-{page.name}", page.body, page.request)
-    return writer.files
+        writer.add("pubmed", f"cited-{page.name}.xml", page.body, page.request)
+    search = {"source": "pubmed", "query": "PMIDs cited by registry records, missed by the search",
+              "hits": len(pmids)}
+    return Fetched(writer.files, [search])
 
 
 @task(cache_policy=None)
@@ -98,25 +118,21 @@ def close_run(options: RefreshOptions, run_id: str, counts: dict[str, int], erro
                    counts=counts, error=error)
 
 
-def _ctgov_query(options: RefreshOptions) -> dict[str, str]:
-    query = {}
-    if options.ctgov_cond:
-        query["cond"] = options.ctgov_cond
-    if options.ctgov_intr:
-        query["intr"] = options.ctgov_intr
-    return query
+def ctgov_query(options: RefreshOptions) -> dict[str, str]:
+    return {"query.cond": options.ctgov_cond or DEFAULT_COND, "query.intr": options.ctgov_intr or DEFAULT_INTR}
 
 
 def _record_live(options: RefreshOptions, root: Path) -> None:
     """Fetch both sources concurrently into `root` as a snapshot."""
     ctgov = fetch_ctgov.submit(options, str(root))
     pubmed = fetch_pubmed.submit(options, str(root))
-    files = ctgov.result() + pubmed.result()
+    fetched = [ctgov.result(), pubmed.result()]
     cited = _missing_cited_pmids(root)
     if cited:
-        files += fetch_cited_articles(options, str(root), cited)
-    writer = SnapshotWriter(root, tool_version(), files=files)
-    writer.finish(queries=_queries(options), parameters=options.as_parameters())
+        fetched.append(fetch_cited_articles(str(root), cited))
+    writer = SnapshotWriter(root, tool_version(), files=[f for part in fetched for f in part.files])
+    writer.finish(queries=_queries(options), parameters=options.as_parameters(),
+                  searches=[s for part in fetched for s in part.searches])
 
 
 def _missing_cited_pmids(root: Path) -> list[str]:
@@ -137,8 +153,8 @@ def _missing_cited_pmids(root: Path) -> list[str]:
 
 def _queries(options: RefreshOptions) -> dict[str, object]:
     return {
-        "ctgov": {**ctgov_client.default_query(), **_ctgov_query(options)},
-        "pubmed": options.pubmed_query or pubmed_client.DEFAULT_QUERY,
+        "ctgov": ctgov_query(options),
+        "pubmed": options.pubmed_query or DEFAULT_QUERY,
     }
 
 

@@ -39,6 +39,8 @@ class RefreshOptions:
             raise ConfigError("--snapshot DIR is required to replay a snapshot")
         if self.mode != "live" and self.record:
             raise ConfigError("--record only applies to live runs (it saves what a live run fetched)")
+        if self.record and Path(self.record).is_dir() and any(Path(self.record).iterdir()):
+            raise ConfigError(f"--record {self.record}: directory is not empty; give a new or empty one")
 
     @property
     def replay_dir(self) -> Path | None:
