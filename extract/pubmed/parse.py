@@ -119,22 +119,28 @@ class _Stream:
                 self.parser.close()
             else:
                 self.parser.feed(chunk)
-            for event, elem in self.parser.read_events():
-                if event == "start":
-                    self._start(elem)
-                    continue
-                self.depth -= 1
-                if self.depth == 1:
-                    yield from self._top_level(elem)
+            yield from self._events()
         except ET.ParseError as exc:
             raise MalformedResponse(self.name, self._why(exc, at_end=chunk is None)) from None
 
-    def _start(self, elem: Element) -> None:
-        self.depth += 1
-        if self.root is None:
-            self.root = elem
-            if elem.tag != ROOT_TAG:
-                raise MalformedResponse(self.name, self._wrong_root(elem.tag))
+    def _events(self) -> Iterator[ArticleRecord | Deletion]:
+        depth = self.depth
+        for event, elem in self.parser.read_events():
+            if event == "start":
+                depth += 1
+                if self.root is None:
+                    self._set_root(elem)
+            else:
+                depth -= 1
+                if depth == 1:
+                    self.depth = depth
+                    yield from self._top_level(elem)
+        self.depth = depth
+
+    def _set_root(self, elem: Element) -> None:
+        self.root = elem
+        if elem.tag != ROOT_TAG:
+            raise MalformedResponse(self.name, self._wrong_root(elem.tag))
 
     def _top_level(self, elem: Element) -> Iterator[ArticleRecord | Deletion]:
         if elem.tag in RECORD_KINDS:
@@ -153,7 +159,7 @@ class _Stream:
     def _payload(self, elem: Element, pmid: str) -> bytes:
         """The element's verbatim bytes while the cut spans line up with the parser, else re-serialized."""
         span = self.spans.popleft() if self.spans else None
-        if span is not None and span[0] == elem.tag and f">{pmid}</PMID>".encode() in span[1]:
+        if span is not None and _fits(span, elem.tag, pmid):
             return span[1]
         self.spans = None
         elem.tail = None
@@ -173,6 +179,13 @@ class _Stream:
         if at_end and self.root is not None:
             return f"truncated XML: the document ends inside an element (line {line}, column {column})"
         return f"invalid XML: {exc}"
+
+
+def _fits(span: tuple[str, bytes], tag: str, pmid: str) -> bool:
+    """A cut span is this element if the tags match, it names the PMID and holds no second start tag."""
+    span_tag, data = span
+    return (span_tag == tag and data.find(b"<" + tag.encode(), 1) < 0
+            and (not pmid or f">{pmid}</PMID>".encode() in data))
 
 
 def _position(head: bytes, tag: str) -> str:
@@ -255,11 +268,11 @@ def _child(parent: Element, tag: str) -> Element:
 
 
 def _text(elem: Element | None) -> str | None:
-    """All text inside the element, inline markup (<i>, <sup>, MathML) included; None when empty."""
+    """All text inside the element, inline markup (<i>, <sup>, MathML) included, whitespace runs
+    collapsed (pretty-printed MathML spreads one symbol over many lines); None when empty."""
     if elem is None:
         return None
-    text = "".join(elem.itertext()).strip()
-    return text or None
+    return " ".join("".join(elem.itertext()).split()) or None
 
 
 def _texts(elems: Iterator[Element]) -> list[str]:
@@ -383,5 +396,10 @@ def _authors(authors: Iterator[Element]) -> list[str]:
 def _references(parent: Element | None) -> list[str]:
     if parent is None:
         return []
-    found = parent.iterfind("ReferenceList//Reference/ArticleIdList/ArticleId[@IdType='pubmed']")
-    return list(dict.fromkeys(_texts(found)))
+    pmids = [
+        (article_id.text or "").strip()
+        for reference_list in parent.iterfind("ReferenceList")
+        for article_id in reference_list.iter("ArticleId")
+        if article_id.get("IdType") == "pubmed"
+    ]
+    return list(dict.fromkeys(p for p in pmids if p))
