@@ -1,0 +1,305 @@
+"""Rule-based extraction of response/remission/relapse figures from abstracts, each tied to its text span."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from transform.outcomes.arms import KETAMINE_CLASS, Mention, comparator_for, find_mentions
+from transform.outcomes.classify import subset_of
+from transform.outcomes.definitions import Definition, parse_definition
+from transform.outcomes.rows import Row, add_flag, new_row, outcome_id
+from transform.outcomes.screening import classify_population
+from transform.outcomes.spans import (
+    Effect,
+    Figure,
+    find_effects,
+    find_figures,
+    group_figures,
+    is_negative_context,
+    kind_hits,
+    sentences,
+    subset_hits,
+)
+from transform.outcomes.timepoints import Timepoint, find_times, from_mention
+
+
+@dataclass
+class _Abstract:
+    pmid: str
+    text: str
+    nct_id: str | None
+    population: str
+    context: list[Mention]
+    sizes: dict[tuple[str, str | None], int]
+    definitions: dict[str, tuple[Definition, str]] = field(default_factory=dict)
+
+
+def abstract_outcomes(pmid: str, abstract: str, *, title: str = "", nct_ids: Sequence[str] = ()) -> list[Row]:
+    """Rows for every response/remission/relapse figure and ratio estimate an abstract reports."""
+    text = abstract or ""
+    mentions = find_mentions(text)
+    doc = _Abstract(
+        str(pmid),
+        text,
+        next((n for n in nct_ids if n), None),
+        classify_population((), title, text),
+        _distinct(mentions),
+        _sizes(mentions),
+        _definitions(text),
+    )
+    rows: list[Row] = []
+    for start, end in sentences(text):
+        rows.extend(_sentence_rows(doc, start, end))
+    return rows
+
+
+def _distinct(mentions: list[Mention]) -> list[Mention]:
+    seen: dict[tuple[str, str | None], Mention] = {}
+    for m in mentions:
+        seen.setdefault(m.key, m)
+    return list(seen.values())
+
+
+def _sizes(mentions: list[Mention]) -> dict[tuple[str, str | None], int]:
+    sizes: dict[tuple[str, str | None], int] = {}
+    for m in mentions:
+        if m.size is not None:
+            sizes.setdefault(m.key, m.size)
+    return sizes
+
+
+def _definitions(text: str) -> dict[str, tuple[Definition, str]]:
+    found: dict[str, tuple[Definition, str]] = {}
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        for hit in kind_hits(sentence):
+            parsed = parse_definition(sentence)
+            if parsed.threshold is not None:
+                found.setdefault(hit.kind, (parsed, sentence.strip()))
+    return found
+
+
+def _sentence_rows(doc: _Abstract, start: int, end: int) -> list[Row]:
+    sentence = doc.text[start:end]
+    kinds = kind_hits(sentence)
+    if not kinds:
+        return []
+    effects = find_effects(sentence)
+    figures = find_figures(sentence, exclude=[(e.start, e.end) for e in effects])
+    mentions = find_mentions(sentence)
+    subsets = subset_hits(sentence)
+    rows: list[Row] = []
+    groups = group_figures(sentence, figures)
+    for gi, group in enumerate(groups):
+        next_start = groups[gi + 1][0].start if gi + 1 < len(groups) else len(sentence)
+        kind = _kind_for(kinds, group[0].start, group[-1].end, next_start)
+        if kind is None:
+            continue
+        arms = _group_arms(group, mentions, doc.context, next_start)
+        subset = _subset(subsets, gi, len(groups), group[0].start, group[-1].end, kind)
+        point = _timepoint(sentence, group[0].start, group[-1].end)
+        for figure, arm in zip(group, arms, strict=True):
+            if is_negative_context(sentence, figure, figures):
+                continue
+            rows.append(_figure_row(doc, start, sentence, figure, arm, kind, subset, point, mentions))
+    for ei, effect in enumerate(effects):
+        rows.append(_effect_row(doc, start, sentence, effect, ei, len(effects), kinds, mentions, subsets))
+    return rows
+
+
+def _kind_for(kinds: list, start: int, end: int, next_start: int) -> str | None:
+    following = [k for k in kinds if end <= k.start < next_start and k.verb]
+    if following:
+        return following[0].kind
+    preceding = [k for k in kinds if k.end <= start]
+    if preceding:
+        return preceding[-1].kind
+    after = [k for k in kinds if k.start >= end]
+    return after[0].kind if after else None
+
+
+def _group_arms(
+    group: list[Figure], mentions: list[Mention], context: list[Mention], next_start: int
+) -> list[Mention | None]:
+    k = len(group)
+    if k == 1:
+        return [_single_arm(group[0], mentions, context, next_start)]
+    after = _distinct([m for m in mentions if m.start >= group[-1].end])
+    if len(after) >= k:
+        return list(after[:k])
+    before = _distinct([m for m in mentions if m.end <= group[0].start][::-1])[::-1]
+    if len(before) >= k:
+        return list(before[-k:])
+    if len(context) >= k:
+        return list(context[:k])
+    return [None] * k
+
+
+def _single_arm(figure: Figure, mentions: list[Mention], context: list[Mention], next_start: int) -> Mention | None:
+    following = [m for m in mentions if figure.end <= m.start < next_start and m.start - figure.end <= 60]
+    if following:
+        return following[0]
+    preceding = [m for m in mentions if m.end <= figure.start]
+    if preceding:
+        return preceding[-1]
+    active = [m for m in context if m.drug in KETAMINE_CLASS]
+    return active[0] if active else None
+
+
+def _subset(subsets: list, index: int, count: int, start: int, end: int, kind: str) -> str | None:
+    usable = [s for s in subsets if s.applies_to(kind)]
+    if usable and len(usable) == count:
+        return usable[index].subset
+    preceding = [s for s in usable if s.end <= start]
+    following = [s for s in usable if s.start >= end]
+    if preceding and (not following or start - preceding[-1].end <= following[0].start - end):
+        return preceding[-1].subset
+    return following[0].subset if following else None
+
+
+def _timepoint(sentence: str, start: int, end: int) -> Timepoint:
+    times = [t for t in find_times(sentence) if t.days > 0 and not (start <= t.start < end)]
+    before = [t for t in times if t.end <= start]
+    after = [t for t in times if t.start >= end]
+    chosen = before[-1] if before else (after[0] if after else None)
+    if chosen is None:
+        return _phrase_timepoint(sentence)
+    return from_mention(sentence[chosen.start : chosen.end], chosen)
+
+
+_PHRASE = re.compile(
+    r"\bafter (?:the )?(?:\w+ )?(?:repeated |open-label )?(?:infusions?|doses|sessions|treatments)\b", re.IGNORECASE
+)
+
+
+def _phrase_timepoint(sentence: str) -> Timepoint:
+    m = _PHRASE.search(sentence)
+    return Timepoint(m.group(0), None, None, None) if m else Timepoint("", None, None, None)
+
+
+def _base(
+    doc: _Abstract,
+    kind: str,
+    arm: Mention | None,
+    subset: str | None,
+    point: Timepoint,
+    mentions: list[Mention],
+    definition_source: str,
+) -> Row:
+    parsed = parse_definition(definition_source)
+    definition, text = (
+        (parsed, definition_source.strip())
+        if parsed.threshold is not None
+        else doc.definitions.get(kind, (parsed, definition_source.strip()))
+    )
+    row = new_row(
+        nct_id=doc.nct_id, study_key=doc.nct_id or f"PMID:{doc.pmid}", pmid=doc.pmid, source="abstract",
+        outcome_kind=kind, instrument=definition.instrument, threshold=definition.threshold,
+        operator=definition.operator, threshold_unit=definition.threshold_unit,
+        consecutive_visits=definition.consecutive_visits, definition_text=text, population=doc.population,
+        analysis_subset=subset, timepoint_raw=point.raw or None, timepoint_days=point.days,
+        timepoint_hours=point.hours, time_window=point.window, confidence="high",
+    )  # fmt: skip
+    if arm is not None:
+        row.update(
+            arm_label=arm.text,
+            drug=arm.drug,
+            dose=arm.dose,
+            arm_role=arm.role,
+            n_randomized=None if subset else doc.sizes.get(arm.key),
+        )
+        if arm.role == "active":
+            local = [m for m in mentions if m.role == "control"]
+            comparator, ctype = comparator_for(local or doc.context)
+            row.update(comparator=comparator, comparator_type=ctype)
+        else:
+            row.update(comparator_type=arm.comparator_type or "active")
+    return row
+
+
+def _figure_row(
+    doc: _Abstract,
+    offset: int,
+    sentence: str,
+    figure: Figure,
+    arm: Mention | None,
+    kind: str,
+    subset: str | None,
+    point: Timepoint,
+    mentions: list[Mention],
+) -> Row:
+    row = _base(doc, kind, arm, subset, point, mentions, sentence)
+    start, end = offset + figure.start, offset + figure.end
+    row.update(
+        outcome_id=outcome_id("abstract", doc.nct_id, doc.pmid, f"{start}:{end}"),
+        span_start=start,
+        span_end=end,
+        span_text=doc.text[start:end],
+        rule=f"abstract.{figure.form}",
+    )
+    size = _size_for(doc, arm)
+    numbers = figure.numbers(size)
+    row.update(
+        events=numbers.events, total=numbers.total, proportion=numbers.proportion, rounding_note=numbers.rounding_note
+    )
+    if numbers.rounding_note:
+        row["confidence"] = "medium"
+    for flag, reason in numbers.flags:
+        add_flag(row, flag, reason)
+    if arm is None:
+        add_flag(row, "arm_unresolved", "no arm could be tied to this figure.")
+    return row
+
+
+def _size_for(doc: _Abstract, arm: Mention | None) -> int | None:
+    if arm is None:
+        return None
+    if arm.key in doc.sizes:
+        return doc.sizes[arm.key]
+    same = [v for (drug, _), v in doc.sizes.items() if drug == arm.drug]
+    return same[0] if len(same) == 1 else None
+
+
+def _effect_row(
+    doc: _Abstract,
+    offset: int,
+    sentence: str,
+    effect: Effect,
+    index: int,
+    count: int,
+    kinds: list,
+    mentions: list[Mention],
+    subsets: list,
+) -> Row:
+    near = [k for k in kinds if k.end <= effect.start] or kinds
+    kind = "relapse" if any(k.kind == "relapse" for k in kinds) else near[-1].kind
+    if kind == "relapse" and effect.effect_type == "HR":
+        kind = "time_to_relapse"
+    active = next((m for m in mentions if m.drug in KETAMINE_CLASS), None) or next(
+        (m for m in doc.context if m.drug in KETAMINE_CLASS), None
+    )
+    subset = _subset(subsets, index, count, effect.start, effect.end, kind)
+    point = _timepoint(sentence, effect.start, effect.end)
+    row = _base(doc, kind, active, subset, point, mentions, sentence)
+    start, end = offset + effect.start, offset + effect.end
+    row.update(
+        outcome_id=outcome_id("abstract", doc.nct_id, doc.pmid, f"{start}:{end}"),
+        span_start=start,
+        span_end=end,
+        span_text=doc.text[start:end],
+        rule=f"abstract.effect.{effect.effect_type}",
+        effect_type=effect.effect_type,
+        effect=effect.estimate,
+        ci_lower=effect.lower,
+        ci_upper=effect.upper,
+        p_value=effect.p_value,
+        p_value_raw=effect.p_raw,
+    )
+    if active is None:
+        add_flag(row, "arm_unresolved", "no ketamine-class arm named for this estimate.")
+    return row
+
+
+__all__ = ["abstract_outcomes", "subset_of"]

@@ -1,0 +1,53 @@
+"""Compose the pure functions over a set of studies and publications (the build step's one call)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from transform.outcomes.abstracts import abstract_outcomes
+from transform.outcomes.compare import compare_sources
+from transform.outcomes.registry import registry_outcomes, with_n_randomized
+from transform.outcomes.rows import Row
+from transform.outcomes.screening import screen_publication, screen_study
+
+
+def outcome_rows(studies: Iterable[Mapping[str, Any]], publications: Iterable[Mapping[str, Any]]) -> list[Row]:
+    """core.outcome rows; `publications` are dicts with pmid, abstract, title and nct_ids."""
+    rows: list[Row] = []
+    for study in studies:
+        rows.extend(with_n_randomized(registry_outcomes(study), study))
+    for pub in publications:
+        rows.extend(
+            abstract_outcomes(
+                str(pub.get("pmid") or ""),
+                str(pub.get("abstract") or ""),
+                title=str(pub.get("title") or ""),
+                nct_ids=tuple(pub.get("nct_ids") or ()),
+            )
+        )
+    return compare_sources(rows)
+
+
+def screening_rows(
+    studies: Iterable[Mapping[str, Any]], publications: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """core.screening rows: studies first (their inclusion decides which publications are further reports)."""
+    study_rows = [screen_study(s) for s in studies]
+    included = {r["record_id"] for r in study_rows if r["included"]}
+    pub_rows = [
+        screen_publication(p, linked_nct_ids=tuple(p.get("nct_ids") or ()), included_nct_ids=included)
+        for p in publications
+    ]
+    return [*study_rows, *pub_rows]
+
+
+def flag_counts(rows: Iterable[Row]) -> dict[str, int]:
+    """How many rows carry each flag, for the run summary."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        for flag in (row.get("flag") or "").split(";"):
+            if flag:
+                counts[flag] += 1
+    return dict(counts)

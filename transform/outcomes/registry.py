@@ -1,0 +1,273 @@
+"""Posted CT.gov API v2 outcome measures to core.outcome rows (registry source)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from transform.outcomes.arms import KETAMINE_CLASS, Arm, arm_from_group, comparator_for, find_mentions
+from transform.outcomes.classify import Classification, classify_measure, measure_shape, subset_of
+from transform.outcomes.definitions import Definition, clean, parse_definition
+from transform.outcomes.numbers import Numbers, registry_numbers
+from transform.outcomes.rows import Row, add_flag, new_row, outcome_id, parse_number
+from transform.outcomes.screening import classify_population
+from transform.outcomes.tables import first_match
+from transform.outcomes.timepoints import Timepoint, find_times, normalize_timepoint
+
+BASE = "resultsSection.outcomeMeasuresModule.outcomeMeasures"
+_NEGATIVE_CATEGORY = re.compile(
+    r"\b(?:no|non|not|without|never|partial|did not|failed)\b|\bnon-?(?:respon|remi|relaps)", re.IGNORECASE
+)
+
+
+def registry_outcomes(study: Mapping[str, Any]) -> list[Row]:
+    """Rows for every response/remission/relapse/time-to-relapse measure posted in one study object."""
+    nct = _get(study, "protocolSection", "identificationModule", "nctId")
+    measures = _get(study, "resultsSection", "outcomeMeasuresModule", "outcomeMeasures") or []
+    context = _StudyContext(study)
+    rows: list[Row] = []
+    for index, measure in enumerate(measures):
+        if isinstance(measure, Mapping):
+            rows.extend(measure_rows(nct, index, measure, context))
+    return rows
+
+
+class _StudyContext:
+    def __init__(self, study: Mapping[str, Any]) -> None:
+        self.population = _population(study)
+        self.flow_sizes = _flow_sizes(study)
+        self.ketamine_study = _mentions_ketamine(study)
+
+
+def measure_rows(nct: str | None, index: int, measure: Mapping[str, Any], context: _StudyContext) -> list[Row]:
+    title, description = str(measure.get("title") or ""), str(measure.get("description") or "")
+    unit, param = str(measure.get("unitOfMeasure") or ""), str(measure.get("paramType") or "")
+    found = classify_measure(title, description, unit, param)
+    arms = {
+        str(g.get("id")): arm_from_group(str(g.get("title") or ""), str(g.get("description") or ""))
+        for g in measure.get("groups") or []
+        if isinstance(g, Mapping)
+    }
+    if found.kind is None or not _is_ketamine_measure(arms, context):
+        return []
+    base = _base_row(nct, found, measure, context)
+    rows = [row for row in _measurement_rows(index, measure, arms, found, base, measure_shape(param, unit))]
+    _attach_analyses(rows, measure, arms, measure_shape(param, unit))
+    return rows
+
+
+def _is_ketamine_measure(arms: Mapping[str, Arm], context: _StudyContext) -> bool:
+    if any(a.drug in KETAMINE_CLASS for a in arms.values()):
+        return True
+    return context.ketamine_study and not any(a.drug for a in arms.values())
+
+
+def _base_row(nct: str | None, found: Classification, measure: Mapping[str, Any], context: _StudyContext) -> Row:
+    title, description = clean(str(measure.get("title") or "")), clean(str(measure.get("description") or ""))
+    definition, text = _definition(found.kind or "", title, description)
+    return new_row(
+        nct_id=nct, study_key=nct, source="registry", outcome_kind=found.kind,
+        instrument=definition.instrument, threshold=definition.threshold, operator=definition.operator,
+        threshold_unit=definition.threshold_unit, consecutive_visits=definition.consecutive_visits,
+        definition_text=text, population=context.population, analysis_subset=subset_of(title, found.kind),
+        confidence="high", rule=f"registry.{found.rule}",
+    )  # fmt: skip
+
+
+def _definition(kind: str, title: str, description: str) -> tuple[Definition, str]:
+    """Relapse definitions sit in the description; other kinds are defined by their title first."""
+    sentences = [s for s in re.split(r"(?<=[.;])\s+", description) if s]
+    keyword = {"response": "respon", "remission": "remi"}.get(kind, "relaps")
+    defining = [s for s in sentences if keyword in s.lower() and re.search(r"defin|consider|if\b", s, re.I)]
+    order = (*defining, title) if kind in ("relapse", "time_to_relapse") else (title, *defining)
+    for text in order:
+        parsed = parse_definition(text)
+        if parsed.threshold is not None:
+            instrument = parsed.instrument or parse_definition(f"{title} {description}").instrument
+            return replace(parsed, instrument=instrument), text
+    return parse_definition(f"{title} {description}"), title
+
+
+def _measurement_rows(
+    index: int, measure: Mapping[str, Any], arms: Mapping[str, Arm], found: Classification, base: Row, shape: str
+) -> Iterator[Row]:
+    denoms = _denoms(measure.get("denoms"))
+    comparator, comparator_type = comparator_for(arms.values())
+    for ci, klass in enumerate(_list(measure.get("classes"))):
+        class_denoms = _denoms(klass.get("denoms")) or denoms
+        for ki, category in enumerate(_list(klass.get("categories"))):
+            label = " ".join(str(x) for x in (klass.get("title"), category.get("title")) if x)
+            if label and _NEGATIVE_CATEGORY.search(label):
+                continue
+            point = _timepoint(label, str(measure.get("timeFrame") or ""), found)
+            for mi, value in enumerate(_list(category.get("measurements"))):
+                path = f"{BASE}[{index}].classes[{ci}].categories[{ki}].measurements[{mi}]"
+                yield _row(
+                    base, path, value, arms, class_denoms, shape, point, found, label, (comparator, comparator_type)
+                )
+
+
+def _row(
+    base: Row,
+    path: str,
+    value: Mapping[str, Any],
+    arms: Mapping[str, Arm],
+    denoms: Mapping[str, str],
+    shape: str,
+    point: Timepoint,
+    found: Classification,
+    label: str,
+    comparator: tuple[str | None, str],
+) -> Row:
+    gid = str(value.get("groupId"))
+    arm = arms.get(gid) or Arm(gid, None, None, None, None, None, "group id not among the measure's groups")
+    row = dict(base, outcome_id=outcome_id("registry", base["nct_id"], None, path), json_path=path)
+    row.update(_arm_fields(arm, gid, comparator))
+    row.update(
+        timepoint_raw=point.raw or None,
+        timepoint_days=point.days,
+        timepoint_hours=point.hours,
+        time_window=point.window,
+    )
+    if point.days is None:
+        add_flag(row, "unparsed_timepoint", f"no day, week or hour in timepoint {point.raw!r}.")
+    if found.note:
+        add_note(row, found)
+    numbers = registry_numbers(shape, value, denoms.get(gid), found.rule == "title.relapse_free")
+    _apply_numbers(row, numbers)
+    row["rule"] = f"{row['rule']}.{shape}" + (f".class[{label}]" if label else "")
+    return row
+
+
+def add_note(row: Row, found: Classification) -> None:
+    tags = {"title.relapse_free": "complement", "title.onset_response": "onset_sustained"}
+    tag = tags.get(found.rule, "definition_note")
+    row["flag"] = f"{row['flag']};{tag}" if row.get("flag") else tag
+    row["flag_reason"] = f"{row['flag_reason']} {found.note}." if row.get("flag_reason") else f"{found.note}."
+
+
+def _apply_numbers(row: Row, numbers: Numbers) -> None:
+    row.update(
+        events=numbers.events,
+        total=numbers.total,
+        proportion=numbers.proportion,
+        rounding_note=numbers.rounding_note,
+        span_text=numbers.raw,
+    )
+    if numbers.rounding_note and row["confidence"] == "high":
+        row["confidence"] = "medium"
+    for flag, reason in numbers.flags:
+        add_flag(row, flag, reason)
+
+
+def _arm_fields(arm: Arm, gid: str, comparator: tuple[str | None, str]) -> dict[str, Any]:
+    fields: dict[str, Any] = dict(
+        arm_label=arm.label, group_id=gid, drug=arm.drug, route=arm.route, dose=arm.dose, arm_role=arm.role
+    )
+    if arm.role == "active":
+        fields.update(comparator=comparator[0], comparator_type=comparator[1])
+    elif arm.role == "control":
+        fields.update(comparator=None, comparator_type=arm.comparator_type)
+    return fields
+
+
+def _timepoint(label: str, time_frame: str, found: Classification) -> Timepoint:
+    if label and find_times(label):
+        if found.rule == "title.onset_response":
+            point = normalize_timepoint(f"{label}; {time_frame}")
+            return Timepoint(f"{label} ({time_frame})", point.days, point.hours, point.window)
+        return normalize_timepoint(label)
+    return normalize_timepoint(time_frame)
+
+
+def _attach_analyses(rows: list[Row], measure: Mapping[str, Any], arms: Mapping[str, Arm], shape: str) -> None:
+    by_group: dict[str, list[Row]] = {}
+    for row in rows:
+        by_group.setdefault(row["group_id"], []).append(row)
+    for analysis in _list(measure.get("analyses")):
+        active = [g for g in analysis.get("groupIds") or [] if arms.get(str(g)) and arms[str(g)].role == "active"]
+        targets = by_group.get(str(active[0]), []) if len(active) == 1 else []
+        if len(targets) == 1 and targets[0]["effect_type"] is None:
+            _set_effect(targets[0], analysis, shape)
+
+
+def _set_effect(row: Row, analysis: Mapping[str, Any], shape: str) -> None:
+    hit = first_match("effect_types", str(analysis.get("paramType") or ""))
+    estimate = parse_number(analysis.get("paramValue"))
+    row["p_value_raw"] = analysis.get("pValue")
+    row["p_value"] = parse_number(analysis.get("pValue"))
+    if hit is None or estimate is None:
+        return
+    scale = 100.0 if hit["scale"] == "difference" and shape == "percent" else 1.0
+    lower, upper = parse_number(analysis.get("ciLowerLimit")), parse_number(analysis.get("ciUpperLimit"))
+    row.update(
+        effect_type=hit["effect_type"],
+        effect=estimate / scale,
+        ci_lower=None if lower is None else lower / scale,
+        ci_upper=None if upper is None else upper / scale,
+    )
+    if scale != 1.0:
+        row["rule"] = f"{row['rule']}.rd_from_percentage_points"
+
+
+def _denoms(value: Any) -> dict[str, str]:
+    for denom in _list(value):
+        if re.search(r"participant|patient|subject", str(denom.get("units") or "participants"), re.I):
+            return {str(c.get("groupId")): c.get("value") for c in _list(denom.get("counts"))}
+    return {}
+
+
+def _list(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        data = data.get(key) if isinstance(data, Mapping) else None
+    return data
+
+
+def _population(study: Mapping[str, Any]) -> str | None:
+    conditions = _get(study, "protocolSection", "conditionsModule", "conditions") or []
+    ident = _get(study, "protocolSection", "identificationModule") or {}
+    title = " ".join(str(ident.get(k) or "") for k in ("briefTitle", "officialTitle")).strip()
+    summary = str(_get(study, "protocolSection", "descriptionModule", "briefSummary") or "")
+    if not (conditions or title or summary):
+        return None
+    return classify_population(conditions, title, summary)
+
+
+def _flow_sizes(study: Mapping[str, Any]) -> dict[str, int]:
+    flow = _get(study, "resultsSection", "participantFlowModule") or {}
+    titles = {str(g.get("id")): _norm(str(g.get("title") or "")) for g in _list(flow.get("groups"))}
+    periods = _list(flow.get("periods"))
+    milestones = _list(periods[0].get("milestones")) if periods else []
+    started = next((m for m in milestones if str(m.get("type", "")).upper() == "STARTED"), {})
+    sizes = {}
+    for item in _list(started.get("achievements")):
+        number = parse_number(item.get("numSubjects"))
+        if number is not None and str(item.get("groupId")) in titles:
+            sizes[titles[str(item.get("groupId"))]] = int(number)
+    return sizes
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _mentions_ketamine(study: Mapping[str, Any]) -> bool:
+    interventions = _get(study, "protocolSection", "armsInterventionsModule", "interventions") or []
+    ident = _get(study, "protocolSection", "identificationModule") or {}
+    names = " ".join(str(i.get("name") or "") for i in _list(interventions))
+    text = f"{names} {ident.get('briefTitle') or ''} {ident.get('officialTitle') or ''}"
+    return any(m.drug in KETAMINE_CLASS for m in find_mentions(text))
+
+
+def with_n_randomized(rows: list[Row], study: Mapping[str, Any]) -> list[Row]:
+    """Fill n_randomized from the participant flow's STARTED milestone, matched on group title."""
+    sizes = _flow_sizes(study)
+    for row in rows:
+        row["n_randomized"] = sizes.get(_norm(row.get("arm_label") or ""))
+    return rows
