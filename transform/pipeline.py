@@ -10,17 +10,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from transform.claims import DEFAULT_CLAIMS, load_claims
+from transform.claims import DEFAULT_PATH, claims_frame, load_claims
 from transform.meta import evidence_summary
-from transform.outcomes import (
-    abstract_outcomes,
-    compare_sources,
-    registry_outcomes,
-    screen_publication,
-    screen_study,
-)
+from transform.outcomes import outcome_rows, screening_rows
 from transform.verdicts import check_claims
 from warehouse.frames import insert_frame, insert_rows
 
@@ -39,33 +32,23 @@ def _links(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 
 def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> None:
-    """core.outcome and core.screening, from the latest study versions and publications."""
+    """core.outcome and core.screening, from the latest study versions and publications.
+
+    A publication's trials are every link in core.study_publication (DataBankList, registry
+    reference or NCT id in the abstract), not only its DataBankList.
+    """
     linked = _links(con)
     articles = _records(con, "select * from staging.pubmed_article order by pmid")
-    rows = [row for study in studies for row in registry_outcomes(study)]
-    for article in articles:
-        rows += abstract_outcomes(article["pmid"], article.get("abstract") or "",
-                                  title=article.get("title") or "", nct_ids=linked.get(article["pmid"], []))
-    insert_rows(con, "core.outcome", compare_sources(rows))
-
-    screened = [screen_study(study) for study in studies]
-    included = {s["record_id"] for s in screened if s["included"]}
-    screened += [screen_publication(a, linked_nct_ids=linked.get(a["pmid"], []), included_nct_ids=included)
-                 for a in articles]
-    insert_rows(con, "core.screening", screened)
+    publications = [{**a, "nct_ids": linked.get(a["pmid"], [])} for a in articles]
+    insert_rows(con, "core.outcome", outcome_rows(studies, publications))
+    insert_rows(con, "core.screening", screening_rows(studies, publications))
 
 
-def fill_marts(con: duckdb.DuckDBPyConnection, claims_path: Path = DEFAULT_CLAIMS) -> None:
+def fill_marts(con: duckdb.DuckDBPyConnection, claims_path: Path = DEFAULT_PATH) -> None:
     """marts.claims, marts.evidence_summary and marts.claim_check from core.outcome."""
     claims = load_claims(claims_path)
     outcomes = con.execute("select * from core.outcome").df()
     summary = evidence_summary(outcomes)
-    insert_frame(con, "marts.claims", _claims_frame(claims))
+    insert_frame(con, "marts.claims", claims_frame(claims))
     insert_frame(con, "marts.evidence_summary", summary)
     insert_frame(con, "marts.claim_check", check_claims(claims, summary, outcomes))
-
-
-def _claims_frame(claims: list) -> pd.DataFrame:
-    from transform.claims import claims_frame
-
-    return claims_frame(claims)

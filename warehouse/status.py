@@ -7,8 +7,8 @@ from pathlib import Path
 from warehouse.db import connect
 
 TABLES = """
-select table_schema || '.' || table_name, estimated_size
-from duckdb_tables() where table_schema in ('raw', 'meta', 'core', 'marts')
+select table_schema || '.' || table_name, table_type
+from information_schema.tables where table_schema in ('raw', 'meta', 'core', 'marts')
 order by table_schema, table_name
 """
 
@@ -25,9 +25,10 @@ def describe(db: str | Path, *, runs: int = 5) -> str:
     con = connect(db, read_only=True)
     try:
         lines = ["Tables (rows):"]
-        for name, _ in con.execute(TABLES).fetchall():
+        for name, kind in con.execute(TABLES).fetchall():
             rows = con.execute(f"select count(*) from {name}").fetchone()[0]
-            lines.append(f"  {name:<32} {rows:>9,}")
+            view = "  (view)" if kind == "VIEW" else ""
+            lines.append(f"  {name:<32} {rows:>9,}{view}")
         lines += ["", f"Last {runs} runs:"]
         for r in con.execute(RUNS, [runs]).fetchall():
             lines.append(
