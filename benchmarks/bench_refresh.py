@@ -24,7 +24,7 @@ RAW_ROWS = "select (select count(*) from raw.ctgov_study) + (select count(*) fro
 def raw_rows(db: Path) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute(RAW_ROWS).fetchone()[0]
+        return con.execute(RAW_ROWS).fetchall()[0][0]
     finally:
         con.close()
 

@@ -21,7 +21,7 @@ def copy_sample(dest: Path, *, manifest: bool = True) -> Path:
 def scalar(db: Path, sql: str) -> object:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute(sql).fetchone()[0]
+        return con.execute(sql).fetchall()[0][0]
     finally:
         con.close()
 

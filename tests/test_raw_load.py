@@ -28,7 +28,7 @@ def test_unchanged_records_add_nothing_and_changed_add_a_version(con) -> None:
 
     again = save_raw_studies(con, [raw(copy.deepcopy(s), T1) for s in first], "run2")
     assert (again.new, again.changed, again.unchanged) == (0, 0, 2)
-    assert con.execute("select count(*) from raw.ctgov_study").fetchone()[0] == 2
+    assert con.execute("select count(*) from raw.ctgov_study").fetchall()[0][0] == 2
 
     edited = study("NCT00000002", "B, amended")
     third = save_raw_studies(con, [raw(first[0], T1), raw(edited, T1), raw(study("NCT00000003", "C"), T1)],
@@ -54,7 +54,7 @@ def test_same_record_twice_in_one_batch_is_one_row(con) -> None:
     s = study("NCT00000004", "D")
     counts = save_raw_studies(con, [raw(s), raw(copy.deepcopy(s))], "r1")
     assert counts.new == 1
-    assert con.execute("select count(*) from raw.ctgov_study").fetchone()[0] == 1
+    assert con.execute("select count(*) from raw.ctgov_study").fetchall()[0][0] == 1
 
 
 def test_articles_versioned_by_payload(con) -> None:
@@ -64,4 +64,4 @@ def test_articles_versioned_by_payload(con) -> None:
     assert save_raw_articles(con, [a1], "r1").new == 1
     assert save_raw_articles(con, [a1], "r2").unchanged == 1
     assert save_raw_articles(con, [a2], "r3").changed == 1
-    assert con.execute("select count(*) from raw.pubmed_article").fetchone()[0] == 2
+    assert con.execute("select count(*) from raw.pubmed_article").fetchall()[0][0] == 2

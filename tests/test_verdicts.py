@@ -140,12 +140,13 @@ def test_unsupported_and_not_checkable_with_reasons() -> None:
               claim("U2", 2, 4, metric="time_to_relapse", unit="weeks", drug="ketamine"), not_checkable]
     out = verdicts(claims, TRD_RESPONSE)
     assert out.loc["U1", "verdict"] == "unsupported" and "remission" in out.loc["U1", "rationale"]
-    assert out.loc["U2", "verdict"] == "unsupported" and "MEDIAN" in out.loc["U2", "rationale"]
+    assert out.loc["U2", "verdict"] == "unsupported" and "median time to relapse" in out.loc["U2", "rationale"]
     assert out.loc["N", "verdict"] == "not_checkable" and "costs are not outcomes" in out.loc["N", "rationale"]
 
 
 def test_time_to_relapse_medians() -> None:
-    rows = [arm("NCT16", "active", 5, 10), hazard("NCT16", 18.0, None, None, effect_type="MEDIAN")]
+    rows = [arm("NCT16", "active", 5, 10),
+            hazard("NCT16", None, None, None, effect_type=None, median_days=18.0)]
     out = verdicts([claim("T1", 2, 4, metric="time_to_relapse", unit="weeks", drug="ketamine"),
                     claim("T2", 6, 8, metric="time_to_relapse", unit="weeks", drug="ketamine")], rows)
     assert out.loc["T1", "verdict"] == "consistent" and out.loc["T1", "trial_figure"] == 18.0

@@ -46,15 +46,9 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
 
-CONTRACT_COLUMNS = (
-    "outcome_id", "nct_id", "study_key", "pmid", "source", "outcome_kind", "instrument", "threshold",
-    "operator", "threshold_unit", "consecutive_visits", "definition_text", "population",
-    "analysis_subset", "timepoint_raw", "timepoint_days", "timepoint_hours", "time_window",
-    "arm_label", "group_id", "drug", "route", "dose", "arm_role", "comparator", "comparator_type",
-    "n_randomized", "events", "total", "proportion", "rounding_note", "effect_type", "effect",
-    "ci_lower", "ci_upper", "p_value", "p_value_raw", "json_path", "span_start", "span_end",
-    "span_text", "confidence", "rule", "flag", "flag_reason",
-)
+from transform.outcomes.rows import COLUMNS
+
+CONTRACT_COLUMNS = COLUMNS  # core.outcome, docs/outcome-contract.md
 BINARY_KINDS = ("response", "remission", "relapse")
 GROUP_KEYS = ("drug", "route", "population", "outcome_kind", "time_window", "comparator_type")
 BAD_FLAGS = frozenset({"pct_over_100", "zero_denominator", "missing_denom"})

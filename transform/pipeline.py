@@ -31,6 +31,22 @@ def _links(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return linked
 
 
+def _routes(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    found = con.execute(
+        "select nct_id, drug, min(route) from core.intervention"
+        " where drug is not null and route is not null group by nct_id, drug having count(distinct route) = 1"
+    ).fetchall()
+    return {(nct, drug): route for nct, drug, route in found}
+
+
+def with_registry_routes(rows: list[dict], routes: dict[tuple[str, str], str]) -> list[dict]:
+    """Abstracts rarely name the route; take it from the trial's registered intervention for that drug."""
+    return [
+        {**row, "route": routes.get((row.get("nct_id"), row.get("drug")))} if not row.get("route") else row
+        for row in rows
+    ]
+
+
 def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> None:
     """core.outcome and core.screening, from the latest study versions and publications.
 
@@ -40,7 +56,8 @@ def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> N
     linked = _links(con)
     articles = _records(con, "select * from staging.pubmed_article order by pmid")
     publications = [{**a, "nct_ids": linked.get(a["pmid"], [])} for a in articles]
-    insert_rows(con, "core.outcome", outcome_rows(studies, publications))
+    rows = with_registry_routes(outcome_rows(studies, publications), _routes(con))
+    insert_rows(con, "core.outcome", rows)
     insert_rows(con, "core.screening", screening_rows(studies, publications))
 
 

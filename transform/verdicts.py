@@ -35,7 +35,7 @@ Rules, applied top to bottom; the first that fires gives the verdict:
     CI allows, a duration beyond the longest follow-up, a median time above/below the evidence.
 
 For a time-to-relapse claim ("relapse within 2-4 weeks") the evidence is a median time to relapse
-(rows with ``outcome_kind = 'time_to_relapse'``, ``effect_type = 'MEDIAN'``, ``effect`` in days);
+(rows with ``outcome_kind = 'time_to_relapse'`` and ``median_days``);
 without such rows the verdict is ``unsupported`` with that reason. Relapse-reduction claims are read
 as 1 - RR (pooled from relapse arm counts) or, without arm counts, 1 - HR/RR of a trial-level
 effect row, in percent.
@@ -380,12 +380,13 @@ def _in_days(claim: Claim) -> tuple[float, float] | None:
 
 
 def _check_time_to_relapse(claim: Claim, frame: pd.DataFrame) -> Finding:
-    rows = frame[(frame["outcome_kind"] == "time_to_relapse")
-                 & (_text(frame["effect_type"]).str.upper() == "MEDIAN") & frame["effect"].notna()]
+    medians = frame["median_days"] if "median_days" in frame else pd.Series(None, index=frame.index, dtype=float)
+    rows = frame[(frame["outcome_kind"] == "time_to_relapse") & medians.notna()]
+    rows = rows.assign(effect=medians[rows.index])
     days = _in_days(claim)
     if rows.empty or days is None:
-        return Finding("unsupported", "No median time to relapse (time_to_relapse rows with effect_type "
-                       "MEDIAN) is in the warehouse, so the claimed interval cannot be checked.", "median_days")
+        return Finding("unsupported", "No median time to relapse (time_to_relapse rows with median_days) "
+                       "is in the warehouse, so the claimed interval cannot be checked.", "median_days")
     lo, hi = days[0] * (1 - TIME_TOLERANCE), days[1] * (1 + TIME_TOLERANCE)
     in_scope = rows[scope_mask(rows, claim.scope)]
     hits = rows[rows["effect"].between(lo, hi)]

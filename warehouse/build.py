@@ -87,7 +87,7 @@ def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
 
 
 def count_core(con: duckdb.DuckDBPyConnection) -> BuildCounts:
-    one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    one = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
     return BuildCounts(
         studies=one("select count(*) from core.study"),
         publications=one("select count(*) from core.publication"),

@@ -161,7 +161,7 @@ def finish_run(
 
 
 def last_live_run_date(con: duckdb.DuckDBPyConnection) -> date | None:
-    row = con.execute(
+    rows = con.execute(
         "select max(started_at)::date from meta.refresh_run where mode = 'live' and status = 'success'"
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return rows[0][0]

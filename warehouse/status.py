@@ -26,7 +26,7 @@ def describe(db: str | Path, *, runs: int = 5) -> str:
     try:
         lines = ["Tables (rows):"]
         for name, kind in con.execute(TABLES).fetchall():
-            rows = con.execute(f"select count(*) from {name}").fetchone()[0]
+            rows = con.execute(f"select count(*) from {name}").fetchall()[0][0]
             view = "  (view)" if kind == "VIEW" else ""
             lines.append(f"  {name:<32} {rows:>9,}{view}")
         lines += ["", f"Last {runs} runs:"]

@@ -53,9 +53,31 @@ def measure_rows(nct: str | None, index: int, measure: Mapping[str, Any], contex
     if found.kind is None or not _is_ketamine_measure(arms, context):
         return []
     base = _base_row(nct, found, measure, context)
-    rows = [row for row in _measurement_rows(index, measure, arms, found, base, measure_shape(param, unit))]
+    rows = list(_measurement_rows(index, measure, arms, found, base, measure_shape(param, unit)))
+    if measure_shape(param, unit) == "time":
+        _add_median_days(rows, measure, unit)
     _attach_analyses(rows, measure, arms, measure_shape(param, unit))
     return rows
+
+
+_DAYS_PER_UNIT = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.4375, "year": 365.25}
+
+
+def _add_median_days(rows: list[Row], measure: Mapping[str, Any], unit: str) -> None:
+    """Posted medians of a time-to-relapse measure, in days ("NA" = not reached stays NULL)."""
+    found = re.search(r"hour|day|week|month|year", unit.lower())
+    if found is None or measure.get("paramType") != "MEDIAN":
+        return
+    per_unit = _DAYS_PER_UNIT[found.group(0)]
+    values = [
+        m.get("value")
+        for klass in _list(measure.get("classes"))
+        for category in _list(klass.get("categories"))
+        for m in _list(category.get("measurements"))
+    ]
+    for row, value in zip(rows, values, strict=False):
+        number = parse_number(value)
+        row["median_days"] = None if number is None else round(number * per_unit, 4)
 
 
 def _is_ketamine_measure(arms: Mapping[str, Arm], context: _StudyContext) -> bool:

@@ -36,6 +36,7 @@
 -- @column ci_upper: upper confidence limit of the effect
 -- @column p_value: p-value as a number ("<0.001" -> 0.001)
 -- @column p_value_raw: p-value as given
+-- @column median_days: time_to_relapse rows: the arm's posted median time to relapse in days (NULL when not reached or not posted)
 -- @column json_path: registry rows: path of the measurement in the study JSON, e.g. resultsSection.outcomeMeasuresModule.outcomeMeasures[3].classes[0].categories[0].measurements[1]
 -- @column span_start: abstract rows: start offset of the supporting text in the abstract string
 -- @column span_end: abstract rows: end offset (exclusive)
@@ -82,6 +83,7 @@ create or replace table core.outcome (
     ci_upper double,
     p_value double,
     p_value_raw varchar,
+    median_days double,
     json_path varchar,
     span_start integer,
     span_end integer,
