@@ -65,7 +65,7 @@ class Transport:
     backoff: float = 1.0
     max_backoff: float = 60.0
     user_agent: str = "ketamine-evidence/0.1 (+https://github.com/ketamine-evidence)"
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = field(default=lambda seconds: time.sleep(seconds))  # patchable
     clock: Callable[[], float] = time.monotonic
     _last: float = field(default=float("-inf"), init=False, repr=False)
 
