@@ -37,6 +37,8 @@ class RefreshOptions:
             raise ConfigError(f"--mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.mode == "snapshot" and not self.snapshot:
             raise ConfigError("--snapshot DIR is required to replay a snapshot")
+        if self.snapshot and not Path(self.snapshot).is_dir():
+            raise ConfigError(f"--snapshot {self.snapshot}: directory does not exist")
         if self.mode != "live" and self.record:
             raise ConfigError("--record only applies to live runs (it saves what a live run fetched)")
         if self.record and Path(self.record).is_dir() and any(Path(self.record).iterdir()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -37,8 +38,8 @@ def test_offline_refresh_then_status(harness, tmp_path: Path, capsys) -> None:
     ("argv", "message"),
     [
         (["refresh", "--offline", "--since", "last week"], "--since expects a date like 2025-01-31"),
-        (["refresh", "--snapshot", "/nonexistent/snap"], "/nonexistent/snap does not exist"),
         (["refresh", "--offline", "--record", "x"], "--record only applies to live runs"),
+        (["refresh", "--snapshot", "/nonexistent/snap"], "--snapshot /nonexistent/snap: directory does not exist"),
         (["status"], "does not exist yet"),
     ],
 )
@@ -47,6 +48,21 @@ def test_bad_options_give_one_line(argv: list[str], message: str, tmp_path: Path
     assert main([*argv, *db]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_failing_flow_ends_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    """As a user sees it: Prefect's own log lines, then our one-line error; never a traceback."""
+    (tmp_path / "snap" / "ctgov").mkdir(parents=True)
+    (tmp_path / "snap" / "ctgov" / "page-1.json").write_text('{"studies": [{"protocolSection": ')
+    run = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "refresh", "--snapshot", str(tmp_path / "snap"),
+         "--db", str(tmp_path / "w.duckdb")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    assert run.returncode == 2
+    ours = [line for line in run.stderr.splitlines() if line.startswith("ketamine-evidence refresh: error:")]
+    assert len(ours) == 1 and "page-1.json" in ours[0] and "JSON" in ours[0], run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_locked_database_gets_a_clear_message(tmp_path: Path) -> None:
