@@ -65,7 +65,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     dictionary = sub.add_parser("dictionary", help="write the data dictionary (Markdown) from the SQL files")
     dictionary.add_argument("--output", default="-", help="file to write (default: stdout)")
+    _add_analyst_commands(sub)
     return parser
+
+
+def _add_analyst_commands(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser("report", help="write the HTML and Markdown evidence report with forest plots")
+    _add_db(report)
+    report.add_argument("--output", default="report", metavar="DIR", help="directory to write (default: ./report)")
+
+    claims = sub.add_parser("claims", help="print the article's claims, with verdicts when the database exists")
+    _add_db(claims)
+    claims.add_argument("--claims", metavar="FILE", help="claims file (default: transform/claims.yaml)")
+
+    export = sub.add_parser("export", help="write every marts table, core.outcome and core.screening to DIR")
+    _add_db(export)
+    export.add_argument("--format", default="csv", help="csv (default) or parquet")
+    export.add_argument("output", metavar="DIR", help="directory to write, one file per table")
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -112,7 +128,56 @@ def _dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"refresh": _refresh, "status": _status, "dictionary": _dictionary}
+def _report(args: argparse.Namespace) -> int:
+    from transform.report import write_report
+    from warehouse.db import connect
+
+    con = connect(args.db, read_only=True)
+    try:
+        files = write_report(con, args.output)
+    finally:
+        con.close()
+    print(f"Report: {files.html.resolve()}")
+    print(f"Markdown: {files.markdown.resolve()} ({len(files.plots)} forest plots beside it)")
+    return 0
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from transform.claims import load_claims
+    from transform.report.terminal import claims_text, verdicts
+    from warehouse.db import connect
+
+    claims = load_claims(args.claims) if args.claims else load_claims()
+    found = None
+    if Path(args.db).exists():
+        con = connect(args.db, read_only=True)
+        try:
+            found = verdicts(con)
+        finally:
+            con.close()
+    sys.stdout.write(claims_text(claims, found))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from transform.report.export import check_format, export
+    from warehouse.db import connect
+
+    check_format(args.format)
+    con = connect(args.db, read_only=True)
+    try:
+        written = export(con, args.output, args.format)
+    finally:
+        con.close()
+    for item in written:
+        print(f"{item.path}  {item.rows} rows")
+    return 0
+
+
+COMMANDS = {
+    "refresh": _refresh, "status": _status, "dictionary": _dictionary, "report": _report, "claims": _claims,
+    "export": _export,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,9 @@ from extract.pubmed import client as pubmed_client
 from extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
 from extract.snapshot import SnapshotWriter, read_snapshot, utcnow
 from flows.settings import RefreshOptions, parse_since, tool_version
+from transform.report import report_artifacts
 from warehouse import build as warehouse_build
+from warehouse import history
 from warehouse.db import DEFAULT_DB, opened
 from warehouse.ingest import ingest_snapshot
 from warehouse.load import finish_run, last_live_run_date, start_run
@@ -112,6 +114,12 @@ def build_warehouse(options: RefreshOptions) -> dict[str, int]:
 
 
 @task(cache_policy=None)
+def record_history(options: RefreshOptions, run_id: str) -> None:
+    with opened(options.db) as con:
+        history.record_history(con, run_id)
+
+
+@task(cache_policy=None)
 def close_run(options: RefreshOptions, run_id: str, counts: dict[str, int], error: str | None) -> None:
     with opened(options.db) as con:
         finish_run(con, run_id, status="failed" if error else "success", finished_at=utcnow(),
@@ -158,13 +166,14 @@ def _queries(options: RefreshOptions) -> dict[str, object]:
     }
 
 
-def publish_summary(run_id: str, counts: dict[str, int]) -> None:
-    """Prefect artifacts of the run's counts (the report adds its own summary)."""
-    rows = [{"measure": k, "value": v} for k, v in counts.items()]
+def publish_summary(options: RefreshOptions, run_id: str, counts: dict[str, int]) -> None:
+    """Prefect artifacts: the run's counts, the claim verdicts and the evidence summary."""
+    rows = [{"measure": k, "value": v} for k, v in {"run_id": run_id, **counts}.items()]
     create_table_artifact(rows, key="refresh-counts", description=f"Counts of run {run_id}")
-    lines = [f"# Refresh {run_id}", "", "| measure | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in counts.items()]
-    create_markdown_artifact("\n".join(lines), key="refresh-summary")
+    with opened(options.db) as con:
+        verdicts, markdown = report_artifacts(con, current_run=run_id)
+    create_table_artifact(verdicts, key="claim-verdicts", description=f"Claim verdicts, run {run_id}")
+    create_markdown_artifact(markdown, key="evidence-summary", description=f"Evidence summary, run {run_id}")
 
 
 @task(cache_policy=None)
@@ -206,6 +215,7 @@ def refresh(
             _record_live(options, live_dir)
         counts.update(land_raw(options, source_dir, run_id))
         counts.update(build_warehouse(options))
+        record_history(options, run_id)
     except Exception as exc:
         message = str(exc) if isinstance(exc, EvidenceError) else f"{type(exc).__name__}: {exc}"
         close_run(options, run_id, counts, message)
@@ -214,5 +224,5 @@ def refresh(
         if live_dir is not None and not options.record:
             shutil.rmtree(live_dir, ignore_errors=True)
     close_run(options, run_id, counts, None)
-    publish_summary(run_id, counts)
+    publish_summary(options, run_id, counts)
     return {"run_id": run_id, **counts}
