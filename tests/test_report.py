@@ -1,5 +1,5 @@
 """The report end to end on the bundled sample, on empty marts, the Prefect summary, `claims`, and the
-five example queries of docs/queries.md."""
+five example queries of the README."""
 
 from __future__ import annotations
 
@@ -229,7 +229,7 @@ def test_claims_command_bad_claims_file_is_one_line(tmp_path, capsys) -> None:
 
 
 def doc_queries() -> list[str]:
-    text = (ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Five example queries", 1)[1].split("### Running them", 1)[0]
     return re.findall(r"```sql\n(.*?)```", section, re.S)
 
