@@ -34,3 +34,23 @@ def con():
     connection = duckdb.connect(":memory:")
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """A warehouse file built once from the bundled sample with plain functions (no Prefect)."""
+    from tests.flow_support import build_sample
+
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    build_sample(path).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample(sample_db: Path):
+    """A read-only connection to the sample warehouse."""
+    import duckdb
+
+    connection = duckdb.connect(str(sample_db), read_only=True)
+    yield connection
+    connection.close()

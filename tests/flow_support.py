@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -29,3 +30,24 @@ def scalar(db: Path, sql: str) -> object:
 def table_digest(db: Path, table: str) -> str:
     """Order-independent content hash of a table."""
     return str(scalar(db, f"select coalesce(bit_xor(hash(t)), 0) || ':' || count(*) from {table} t"))
+
+
+def build_sample(path: Path | str, run_id: str = "run-sample", snapshot: Path = SAMPLE,
+                 started: datetime = datetime(2025, 1, 1)) -> duckdb.DuckDBPyConnection:
+    """A warehouse built from a snapshot with plain functions (no Prefect), its run recorded."""
+    from extract.snapshot import read_snapshot
+    from warehouse.build import build
+    from warehouse.db import init_schemas
+    from warehouse.history import record_history
+    from warehouse.ingest import ingest_snapshot
+    from warehouse.load import finish_run, start_run
+
+    con = duckdb.connect(str(path))
+    init_schemas(con)
+    start_run(con, run_id, mode="offline", snapshot_dir=str(snapshot), since=None, parameters={},
+              tool_version="test", started_at=started)
+    counts = ingest_snapshot(con, read_snapshot(snapshot), run_id).as_run_counts()
+    counts.update(vars(build(con)))
+    record_history(con, run_id)
+    finish_run(con, run_id, status="success", finished_at=started.replace(minute=5), counts=counts)
+    return con

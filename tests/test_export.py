@@ -5,22 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.test_report import build_sample
 from transform.report.export import export, export_tables
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("export") / "sample.duckdb"
-    build_sample(path).close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def sample(sample_db):
-    con = duckdb.connect(str(sample_db), read_only=True)
-    yield con
-    con.close()
 
 
 def _expected(con) -> dict[str, int]:

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from tests.conftest import SAMPLE
-from tests.test_report import build_sample
+from tests.flow_support import build_sample
 from warehouse.db import init_schemas
 from warehouse.history import changes_since_previous, latest_runs, record_history
 from warehouse.load import finish_run, start_run

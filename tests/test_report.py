@@ -4,59 +4,16 @@ five example queries of the README."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from html import escape
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT
 from transform.report import report_artifacts, write_report
 from warehouse.sql_files import objects
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def build_sample(path: Path | str, run_id: str = "run-sample", snapshot: Path = SAMPLE,
-                 started: datetime = datetime(2025, 1, 1)) -> duckdb.DuckDBPyConnection:
-    """A warehouse built from a snapshot with plain functions (no Prefect), its run recorded."""
-    try:
-        from warehouse.build import build
-    except ImportError as exc:  # pragma: no cover - only while other parts are unfinished
-        pytest.skip(f"warehouse build not importable yet: {exc}")
-    from extract.snapshot import read_snapshot
-    from warehouse.db import init_schemas
-    from warehouse.history import record_history
-    from warehouse.ingest import ingest_snapshot
-    from warehouse.load import finish_run, start_run
-
-    con = duckdb.connect(str(path))
-    init_schemas(con)
-    start_run(con, run_id, mode="offline", snapshot_dir=str(snapshot), since=None, parameters={},
-              tool_version="test", started_at=started)
-    counts = ingest_snapshot(con, read_snapshot(snapshot), run_id).as_run_counts()
-    try:
-        counts.update(vars(build(con)))
-    except ImportError as exc:  # pragma: no cover
-        pytest.skip(f"warehouse build not runnable yet: {exc}")
-    record_history(con, run_id)
-    finish_run(con, run_id, status="success", finished_at=started.replace(minute=5), counts=counts)
-    return con
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("report") / "sample.duckdb"
-    build_sample(path).close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def sample(sample_db):
-    con = duckdb.connect(str(sample_db), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")
