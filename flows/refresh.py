@@ -29,7 +29,7 @@ from transform.report import report_artifacts
 from warehouse import build as warehouse_build
 from warehouse import history
 from warehouse.db import DEFAULT_DB, opened
-from warehouse.ingest import ingest_snapshot
+from warehouse.ingest import ingest_snapshot, missing_cited_pmids
 from warehouse.load import finish_run, last_live_run_date, start_run
 
 FETCH_RETRIES = {"retries": 2, "retry_delay_seconds": [30, 120]}
@@ -135,28 +135,12 @@ def _record_live(options: RefreshOptions, root: Path) -> None:
     ctgov = fetch_ctgov.submit(options, str(root))
     pubmed = fetch_pubmed.submit(options, str(root))
     fetched = [ctgov.result(), pubmed.result()]
-    cited = _missing_cited_pmids(root)
+    cited = missing_cited_pmids(read_snapshot(root))
     if cited:
         fetched.append(fetch_cited_articles(str(root), cited))
     writer = SnapshotWriter(root, tool_version(), files=[f for part in fetched for f in part.files])
     writer.finish(queries=_queries(options), parameters=options.as_parameters(),
                   searches=[s for part in fetched for s in part.searches])
-
-
-def _missing_cited_pmids(root: Path) -> list[str]:
-    from warehouse.ingest import read_articles, read_studies
-
-    snapshot = read_snapshot(root)
-    studies, _ = read_studies(snapshot.of("ctgov"))
-    articles, _, _ = read_articles(snapshot.of("pubmed"))
-    have = {a.pmid for a in articles}
-    cited = {
-        str(ref["pmid"])
-        for s in studies
-        for ref in s.payload.get("protocolSection", {}).get("referencesModule", {}).get("references", [])
-        if ref.get("pmid")
-    }
-    return sorted(cited - have)
 
 
 def _queries(options: RefreshOptions) -> dict[str, object]:

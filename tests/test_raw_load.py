@@ -65,3 +65,12 @@ def test_articles_versioned_by_payload(con) -> None:
     assert save_raw_articles(con, [a1], "r2").unchanged == 1
     assert save_raw_articles(con, [a2], "r3").changed == 1
     assert con.execute("select count(*) from raw.pubmed_article").fetchall()[0][0] == 2
+
+
+def test_missing_cited_pmids_of_the_sample() -> None:
+    """The sample's PODCAST registration cites PMID 28576285, which its PubMed file does not hold."""
+    from extract.snapshot import read_snapshot
+    from tests.conftest import SAMPLE
+    from warehouse.ingest import missing_cited_pmids
+
+    assert missing_cited_pmids(read_snapshot(SAMPLE)) == ["28576285"]

@@ -80,6 +80,19 @@ def read_articles(files: Iterable[SnapshotFile]) -> tuple[list[RawArticle], list
     return articles, deletions, per_file
 
 
+def missing_cited_pmids(snapshot: Snapshot) -> list[str]:
+    """PMIDs that the snapshot's registry records cite (referencesModule) but its PubMed files lack."""
+    studies, _ = read_studies(snapshot.of("ctgov"))
+    articles, _, _ = read_articles(snapshot.of("pubmed"))
+    cited = {
+        str(ref["pmid"]).strip()
+        for study in studies
+        for ref in study.payload.get("protocolSection", {}).get("referencesModule", {}).get("references", [])
+        if ref.get("pmid")
+    }
+    return sorted(cited - {a.pmid for a in articles})
+
+
 def _searches(snapshot: Snapshot, source: str, found: int) -> list[Mapping[str, object]]:
     logged = [s for s in (snapshot.manifest or {}).get("searches", []) if s.get("source") == source]
     if logged:
