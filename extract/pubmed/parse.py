@@ -11,10 +11,11 @@ from the stream, else the element re-serialized. `parse_article_xml(record.xml)`
 
 from __future__ import annotations
 
+import pyexpat
 import re
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,18 @@ CTGOV = "clinicaltrials.gov"
 _YEAR = re.compile(r"\b(\d{4})\b")
 _RECORD_START = re.compile(rb"<(PubmedArticle|PubmedBookArticle|DeleteCitation)[\s>]")
 _HTML = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?<(!doctype\s+html|html)\b", re.I)
+_RECORD_STARTS = (b"<PubmedArticle", b"<PubmedBookArticle", b"<DeleteCitation")
+_ROOT_START = re.compile(rb"<PubmedArticleSet[ \t\r\n]*>")
+_XML_DECL = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml([^>]*)>")
+_ENCODING = re.compile(rb"encoding[ \t\r\n]*=[ \t\r\n]*[\"']([^\"']*)")
+_SETTLED = re.compile(rb"(?:<[^<>\"']*>)?[^<&]*")
+_REFS_OPEN, _REFS_CLOSE = b"<ReferenceList>", b"</ReferenceList>"
+_REFS_MARK = "_ketamine_evidence_refs"  # marks a ReferenceList cut out by `_skeleton`
+_REFS_MARK_BYTES = _REFS_MARK.encode()
+_ARTICLE_ID = re.compile(rb'<ArticleId(?:( IdType="([^"<&]*)">([^<]*)</ArticleId>)|[\s/>])')
+_REFERENCE = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(amp|lt|gt|quot|apos));")
+_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_PLACEHOLDER = "_r"  # stand-in for a record parsed on its own; only ever read from `_placeholder`
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,18 @@ def parse_article_xml(xml: bytes) -> dict:
 
 
 class _Stream:
-    """Feeds a byte stream to an XMLPullParser and cuts each top-level record's bytes out of it."""
+    """Feeds a byte stream to an XMLPullParser and cuts each top-level record's bytes out of it.
+
+    Shortcut: a record whose bytes are cut whole while the parser sits between top-level items of
+    the root (nothing open but the root, no markup pending) is parsed on its own with
+    `ET.fromstring` (no Python work per element), and the document parser is fed a stand-in empty
+    element spanning the same lines and columns instead, so it still checks the document around
+    the records and reports later errors at the same positions. Whenever that cannot be shown
+    (comments or processing instructions between records, records not directly under the root,
+    an internal DTD subset, a non-UTF-8 encoding, a record that does not parse on its own) the
+    bytes go to the document parser as they are, which is what the parser did without the
+    shortcut; records, payloads and errors come out the same either way.
+    """
 
     def __init__(self, stream: BinaryIO, name: str) -> None:
         self.stream, self.name = stream, name
@@ -87,31 +111,161 @@ class _Stream:
         self.root: Element | None = None
         self.depth = 0
         self.head = b""
-        self.pending = b""
         self.spans: deque[tuple[str, bytes]] | None = deque()
+        self.buf = b""  # bytes read and not yet dropped: unfed ones, and those the cut still searches
+        self.fed = 0  # buf[:fed] has been fed to the parser
+        self.hold = 0  # where the search for the next record start resumes in buf
+        self.cuts: list[tuple[int, bytes]] = []  # records cut whole from buf: (offset, bytes)
+        self.prolog: bytes | None = b""  # bytes fed before the first record, until they are checked
+        self.tail: bytes | None = b""  # since the parser was last known between items; None: no shortcut
+        self.stand_in: tuple[Element, list[list[str]] | None, bytes] | None = None
+        self.lines = 0  # line breaks fed to the parser (as expat counts them: CRLF, CR, LF)
+        self.cr = False  # the last byte fed was a CR
+        self.short: tuple[int, int] = (0, 0)  # (line, characters) stand-ins fell short of on that line
 
     def records(self) -> Iterator[ArticleRecord | Deletion]:
         while chunk := self.stream.read(CHUNK):
             if len(self.head) < CHUNK:
                 self.head += chunk[: CHUNK - len(self.head)]
-            self._cut(chunk)
-            yield from self._feed(chunk)
+            self.buf += chunk
+            self._cut()
+            yield from self._flush()
+        self.hold = len(self.buf)
+        yield from self._flush()
         yield from self._feed(None)
 
-    def _cut(self, chunk: bytes) -> None:
-        if self.spans is None:
-            return
-        self.pending += chunk
-        pos = 0
-        while match := _RECORD_START.search(self.pending, pos):
+    def _cut(self) -> None:
+        """Cut each record whose end tag has arrived; `hold` is where a record may yet start."""
+        buf, pos = self.buf, self.hold
+        while match := _RECORD_START.search(buf, pos):
             close = b"</" + match.group(1) + b">"
-            end = self.pending.find(close, match.end())
+            end = buf.find(close, match.end())
             if end < 0:
-                self.pending = self.pending[match.start():]
+                self.hold = match.start()
                 return
             pos = end + len(close)
-            self.spans.append((match.group(1).decode(), self.pending[match.start(): pos]))
-        self.pending = self.pending[max(pos, len(self.pending) - 32):]
+            span = buf[match.start(): pos]
+            self.cuts.append((match.start(), span))
+            if self.spans is not None:
+                self.spans.append((match.group(1).decode(), span))
+        at = buf.rfind(b"<", max(pos, len(buf) - len(_RECORD_STARTS[1])))  # a start tag's name may be cut short
+        tail = buf[at:] if at >= 0 else b""
+        self.hold = at if tail and any(s.startswith(tail) for s in _RECORD_STARTS) else len(buf)
+
+    def _flush(self) -> Iterator[ArticleRecord | Deletion]:
+        """Feed what has been cut, each whole record as itself or as a stand-in, and what lies
+        before `hold`; what follows it is kept back only while the parser sits between items."""
+        buf = self.buf
+        for start, span in self.cuts:
+            end = start + len(span)
+            if start >= self.fed:
+                yield from self._real(buf[self.fed: start])
+                alone = self._alone(span)
+                if alone is not None:
+                    self.stand_in, self.fed = (*alone, span), end
+                    yield from self._feed(self._placeholder(span))
+                    continue
+            if end > self.fed:
+                yield from self._real(buf[self.fed: end])
+        self.cuts.clear()
+        if self.fed < self.hold:
+            yield from self._real(buf[self.fed: self.hold])
+        if self.fed < len(buf) and not self._between():
+            yield from self._real(buf[self.fed:])
+        keep = min(self.fed, self.hold)
+        self.buf, self.fed, self.hold = buf[keep:], self.fed - keep, self.hold - keep
+
+    def _real(self, data: bytes) -> Iterator[ArticleRecord | Deletion]:
+        if not data:
+            return
+        self.fed += len(data)
+        lines = data.count(b"\n")
+        if b"\r" in data:
+            lines += data.count(b"\r") - data.count(b"\r\n")
+        if self.cr and data[0] == 0x0A:
+            lines -= 1
+        self.lines, self.cr = self.lines + lines, data[-1] == 0x0D
+        if self.tail is not None:
+            self._track(data)
+        yield from self._feed(data)
+
+    def _placeholder(self, span: bytes) -> bytes:
+        """An empty element, fed instead of the span, as many lines long; what its last line falls
+        short of the span's (in characters, as expat counts columns) is added back to errors'
+        columns on that line."""
+        lines = span.count(b"\n")
+        if b"\r" in span:
+            lines += span.count(b"\r") - span.count(b"\r\n")
+        last = len(span[max(span.rfind(b"\n"), span.rfind(b"\r")) + 1:].decode())
+        line, short = self.short
+        if lines:
+            self.lines += lines
+            self.short, self.cr = (self.lines + 1, last - 2), False
+            return b"<" + _PLACEHOLDER.encode() + b"\n" * lines + b"/>"
+        self.short, self.cr = (self.lines + 1, (short if line == self.lines + 1 else 0) + last - 5), False
+        return b"<" + _PLACEHOLDER.encode() + b"/>"
+
+    def _alone(self, span: bytes) -> tuple[Element, list[list[str]] | None] | None:
+        """The record parsed on its own (see `_parse_record`), when it may stand in for the parser
+        reading it in place."""
+        if not self._between():
+            return None
+        try:
+            return _parse_record(span)
+        except ET.ParseError:
+            return None
+
+    def _track(self, data: bytes) -> None:
+        """Keep what `_between` needs of the bytes fed since the parser was last between items."""
+        if self.prolog is not None:
+            self.prolog += data
+            if len(self.prolog) > CHUNK:
+                self.tail = self.prolog = None
+            return
+        tail = self.tail + data
+        if b"<!" in tail or b"<?" in tail:  # a comment, CDATA section or PI may swallow a record
+            self.tail = None
+            return
+        at = tail.rfind(b"<")
+        self.tail = tail[at:] if at >= 0 else tail
+        if len(self.tail) > CHUNK:
+            self.tail = None
+
+    def _between(self) -> bool:
+        """Whether the parser sits right inside the root between items, with no markup pending.
+
+        From a point where it did, bytes without comments, CDATA or PIs leave it so if every tag
+        they open is closed (their last `<` starts a tag that ends, followed by plain text) and the
+        depth is back to 1. The first such point is the end of the root's start tag.
+        """
+        if self.tail is None or self.depth != 1 or self.root is None:
+            return False
+        if self.prolog is not None and not self._anchor():
+            self.tail = self.prolog = None
+            return False
+        if self.tail is None or not _SETTLED.fullmatch(self.tail):
+            return False
+        self.tail = b""
+        return True
+
+    def _anchor(self) -> bool:
+        """Check the bytes before the first record: a UTF-8 document, no internal DTD declarations,
+        and the root's start tag known (plain, the only one) so tracking can start at its end."""
+        prolog, self.prolog = self.prolog, None
+        tag = b"<" + ROOT_TAG.encode()
+        at = prolog.find(tag)
+        if at < 0 or prolog.find(tag, at + 1) >= 0 or b"<!ENTITY" in prolog or b"<!ATTLIST" in prolog:
+            return False
+        decl = _XML_DECL.match(prolog)
+        encoding = _ENCODING.search(decl.group(1)) if decl else None
+        if encoding and encoding.group(1).lower() != b"utf-8":
+            return False
+        root = _ROOT_START.match(prolog, at)
+        if root is None:
+            return False
+        self.tail = b""
+        self._track(prolog[root.end():])
+        return self.tail is not None
 
     def _feed(self, chunk: bytes | None) -> Iterator[ArticleRecord | Deletion]:
         try:
@@ -143,25 +297,32 @@ class _Stream:
             raise MalformedResponse(self.name, self._wrong_root(elem.tag))
 
     def _top_level(self, elem: Element) -> Iterator[ArticleRecord | Deletion]:
+        refs, whole = None, None
+        if self.stand_in is not None and elem.tag == _PLACEHOLDER:
+            (elem, refs, whole), self.stand_in = self.stand_in, None
         if elem.tag in RECORD_KINDS:
-            yield self._record(elem)
+            yield self._record(elem, refs, whole)
         elif elem.tag == DELETE_TAG:
             self._payload(elem, "")
             yield Deletion(tuple(_text(p) or "" for p in elem.iter("PMID")))
         if self.root is not None:
             self.root.clear()
 
-    def _record(self, elem: Element) -> ArticleRecord:
-        fields = article_fields(elem, self.name)
-        payload = self._payload(elem, fields["pmid"])
+    def _record(self, elem: Element, refs: list[list[str]] | None = None,
+                whole: bytes | None = None) -> ArticleRecord:
+        fields = _fields(elem, self.name, refs)
+        payload = self._payload(elem, fields["pmid"], whole if refs else None)
         return ArticleRecord(fields["pmid"], fields["version"], fields["record_kind"], payload, fields)
 
-    def _payload(self, elem: Element, pmid: str) -> bytes:
-        """The element's verbatim bytes while the cut spans line up with the parser, else re-serialized."""
+    def _payload(self, elem: Element, pmid: str, whole: bytes | None = None) -> bytes:
+        """The element's verbatim bytes while the cut spans line up with the parser, else re-serialized
+        (from `whole`, the record's bytes, when `elem` is its skeleton)."""
         span = self.spans.popleft() if self.spans else None
         if span is not None and _fits(span, elem.tag, pmid):
             return span[1]
         self.spans = None
+        if whole is not None:
+            elem = ET.fromstring(whole)
         elem.tail = None
         return ET.tostring(elem)
 
@@ -174,11 +335,105 @@ class _Stream:
 
     def _why(self, exc: ET.ParseError, *, at_end: bool) -> str:
         line, column = exc.position
+        message = str(exc)
+        if line == self.short[0] and self.short[1]:
+            where = f"line {line}, column {column}"
+            column += self.short[1]
+            if message.endswith(where):
+                message = message[: -len(where)] + f"line {line}, column {column}"
         if _HTML.match(self.head):
             return f"got an HTML page instead of PubMed XML (invalid XML at line {line}, column {column})"
         if at_end and self.root is not None:
             return f"truncated XML: the document ends inside an element (line {line}, column {column})"
-        return f"invalid XML: {exc}"
+        return f"invalid XML: {message}"
+
+
+def _parse_record(data: bytes) -> tuple[Element, list[list[str]] | None]:
+    """`ET.fromstring(data)` for a record's bytes, or its skeleton and the reference PMIDs cut out.
+
+    Most of a record's bytes are its reference lists, of which only the PubMed ids are used. Each
+    plain `<ReferenceList>` whose ids can be read off its bytes (see `_reference_ids`) is replaced by
+    a marked empty `<ReferenceList>`; the skeleton stands in for the record if it parses and every
+    mark lands where `_references` reads (directly under PubmedData or BookDocument). Otherwise,
+    and for anything else, the record is parsed whole (raising ET.ParseError if it is not XML).
+    """
+    skeleton, refs = _skeleton(data)
+    if refs:
+        try:
+            elem = ET.fromstring(skeleton)
+        except ET.ParseError:
+            elem = None
+        if elem is not None and elem.tag in RECORD_KINDS:
+            parent = elem.find("BookDocument" if elem.tag == "PubmedBookArticle" else "PubmedData")
+            marks = [r for r in parent.findall("ReferenceList") if _REFS_MARK in r.attrib] if parent is not None else []
+            if len(marks) == len(refs):
+                return elem, refs
+    return ET.fromstring(data), None
+
+
+def _skeleton(data: bytes) -> tuple[bytes, list[list[str]] | None]:
+    start = data.find(_REFS_OPEN)
+    if start < 0 or _REFS_MARK_BYTES in data:
+        return data, None
+    pieces, refs, pos = [], [], 0
+    while start >= 0:
+        end = data.find(_REFS_CLOSE, start)
+        if end < 0:
+            return data, None
+        end += len(_REFS_CLOSE)
+        ids = _reference_ids(data[start:end])
+        if ids is None:
+            return data, None
+        pieces += (data[pos:start], b'<ReferenceList %s="%d"/>' % (_REFS_MARK_BYTES, len(refs)))
+        refs.append(ids)
+        pos = end
+        start = data.find(_REFS_OPEN, pos)
+    pieces.append(data[pos:])
+    return b"".join(pieces), refs
+
+
+def _reference_ids(region: bytes) -> list[str] | None:
+    """What `_references` takes from this `<ReferenceList>` element's bytes (each pubmed ArticleId's
+    text, stripped), or None unless they can be read off the bytes alone: the region is well-formed
+    XML on its own (expat without element handlers: C speed), holds no nested list, comment, CDATA
+    or PI (so each `<ArticleId` is a start tag), declares no namespace (so each is an `ArticleId`
+    to ElementTree), and every ArticleId is `<ArticleId IdType="...">text</ArticleId>`. (A region
+    ends at the first end tag, so one holding a nested list that is not empty is not well-formed.)"""
+    if b"xmlns" in region:
+        return None
+    parser = pyexpat.ParserCreate(None, "}")
+    parser.CommentHandler = parser.ProcessingInstructionHandler = parser.StartCdataSectionHandler = _markup
+    try:
+        parser.Parse(region, True)
+    except (pyexpat.ExpatError, _Markup):
+        return None
+    found = _ARTICLE_ID.findall(region)
+    if found and not min(found)[0]:  # some ArticleId is not in the plain form
+        return None
+    texts = [text for _, id_type, text in found if id_type == b"pubmed"]
+    if not texts:
+        return []
+    joined = b"\0".join(texts).decode()  # NUL is not XML, so it cannot be in a text
+    if "\r" in joined:
+        joined = joined.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in joined:
+        joined = _REFERENCE.sub(_dereference, joined)
+    return [text.strip() for text in joined.split("\0")]
+
+
+class _Markup(Exception):
+    """A comment, CDATA section or PI in a reference list."""
+
+
+def _markup(*_: object) -> None:
+    raise _Markup
+
+
+def _dereference(match: re.Match[str]) -> str:
+    hex_code, code, name = match.groups()
+    if name:
+        return _PREDEFINED[name]
+    return chr(int(hex_code, 16) if hex_code else int(code))
 
 
 def _fits(span: tuple[str, bytes], tag: str, pmid: str) -> bool:
@@ -198,44 +453,48 @@ def _position(head: bytes, tag: str) -> str:
 
 def article_fields(elem: Element, where: str) -> dict:
     """The `fields` dict (see FIELD_NAMES) of a `PubmedArticle` or `PubmedBookArticle` element."""
+    return _fields(elem, where, None)
+
+
+def _fields(elem: Element, where: str, refs: list[list[str]] | None) -> dict:
+    """`article_fields`; `refs`: the reference PMIDs of a skeleton's marked lists (`_parse_record`)."""
     doc = elem.find("BookDocument") if elem.tag == "PubmedBookArticle" else elem.find("MedlineCitation")
     pmid_el = doc.find("PMID") if doc is not None else None
     if doc is None or pmid_el is None or not _text(pmid_el):
         raise MalformedResponse(where, f"<{elem.tag}> without a PMID")
-    fields = _book_fields(elem, doc) if elem.tag == "PubmedBookArticle" else _article_fields(elem, doc)
+    fields = _book_fields(elem, doc, refs) if elem.tag == "PubmedBookArticle" else _article_fields(elem, doc, refs)
     return {"pmid": _text(pmid_el), "version": pmid_el.get("Version") or "1", **fields}
 
 
-def _article_fields(elem: Element, citation: Element) -> dict:
+def _article_fields(elem: Element, citation: Element, refs: list[list[str]] | None) -> dict:
     article = _child(citation, "Article")
     data = elem.find("PubmedData")
-    pub = article.find("Journal/JournalIssue/PubDate")
     return {
         "record_kind": "article",
         "title": _text(article.find("ArticleTitle")),
         **_abstract(article),
-        "journal": _text(article.find("Journal/Title")),
-        "journal_iso": _text(article.find("Journal/ISOAbbreviation")),
-        "volume": _text(article.find("Journal/JournalIssue/Volume")),
-        "issue": _text(article.find("Journal/JournalIssue/Issue")),
+        "journal": _text(_find(article, "Journal/Title")),
+        "journal_iso": _text(_find(article, "Journal/ISOAbbreviation")),
+        "volume": _text(_find(article, "Journal/JournalIssue/Volume")),
+        "issue": _text(_find(article, "Journal/JournalIssue/Issue")),
         "pages": _pages(article.find("Pagination")),
-        **_pub_date(pub),
+        **_pub_date(_find(article, "Journal/JournalIssue/PubDate")),
         "article_date": _iso_date(article.find("ArticleDate")),
-        "publication_types": _texts(article.iterfind("PublicationTypeList/PublicationType")),
+        "publication_types": _texts(_findall(article, "PublicationTypeList", "PublicationType")),
         "mesh_terms": _mesh(citation),
-        "keywords": _texts(citation.iterfind("KeywordList/Keyword")),
+        "keywords": _texts(_findall(citation, "KeywordList", "Keyword")),
         **_databanks(article),
         **_ids(article, data),
-        "language": _texts(article.iterfind("Language")),
-        "authors": _authors(article.iterfind("AuthorList/Author")),
+        "language": _texts(article.findall("Language")),
+        "authors": _authors(_findall(article, "AuthorList", "Author")),
         "date_revised": _iso_date(citation.find("DateRevised")),
         "date_completed": _iso_date(citation.find("DateCompleted")),
         "coi_statement": _text(citation.find("CoiStatement")),
-        "reference_pmids": _references(data),
+        "reference_pmids": _references(data, refs),
     }
 
 
-def _book_fields(elem: Element, doc: Element) -> dict:
+def _book_fields(elem: Element, doc: Element, refs: list[list[str]] | None) -> dict:
     """Book chapters (e.g. GeneReviews): the book title stands in for the journal."""
     book = _child(doc, "Book")
     book_title = _text(book.find("BookTitle"))
@@ -248,18 +507,34 @@ def _book_fields(elem: Element, doc: Element) -> dict:
         "pages": _pages(doc.find("Pagination")),
         **_pub_date(book.find("PubDate")),
         "article_date": None,
-        "publication_types": _texts(doc.iterfind("PublicationType")),
+        "publication_types": _texts(doc.findall("PublicationType")),
         "mesh_terms": [],
-        "keywords": _texts(doc.iterfind("KeywordList/Keyword")),
+        "keywords": _texts(_findall(doc, "KeywordList", "Keyword")),
         "nct_ids": [], "other_accessions": [],
         **_ids(doc, elem.find("PubmedBookData")),
-        "language": _texts(doc.iterfind("Language")),
-        "authors": _authors(doc.iterfind("AuthorList/Author")),
+        "language": _texts(doc.findall("Language")),
+        "authors": _authors(_findall(doc, "AuthorList", "Author")),
         "date_revised": _iso_date(doc.find("DateRevised")),
         "date_completed": None,
         "coi_statement": _text(doc.find("CoiStatement")),
-        "reference_pmids": _references(doc),
+        "reference_pmids": _references(doc, refs),
     }
+
+
+def _find(parent: Element, path: str) -> Element | None:
+    """`parent.find(path)`, stepping down with the C-level `find` (ElementPath runs in Python);
+    the first child at each step leads to the path's first match whenever it leads to one."""
+    found: Element | None = parent
+    for tag in path.split("/"):
+        found = found.find(tag)
+        if found is None:
+            return parent.find(path)
+    return found
+
+
+def _findall(parent: Element, tag: str, child: str) -> list[Element]:
+    """`parent.findall(f"{tag}/{child}")` with the C-level `findall` (same elements, same order)."""
+    return [found for outer in parent.findall(tag) for found in outer.findall(child)]
 
 
 def _child(parent: Element, tag: str) -> Element:
@@ -272,17 +547,20 @@ def _text(elem: Element | None) -> str | None:
     collapsed (pretty-printed MathML spreads one symbol over many lines); None when empty."""
     if elem is None:
         return None
-    return " ".join("".join(elem.itertext()).split()) or None
+    text = "".join(elem.itertext()) if len(elem) else elem.text
+    if not text:
+        return None
+    return " ".join(text.split()) or None
 
 
-def _texts(elems: Iterator[Element]) -> list[str]:
+def _texts(elems: Iterable[Element]) -> list[str]:
     return [t for t in map(_text, elems) if t]
 
 
 def _abstract(parent: Element) -> dict:
     sections = [
         {"label": s.get("Label") or None, "nlm_category": s.get("NlmCategory") or None, "text": _text(s)}
-        for s in parent.iterfind("Abstract/AbstractText")
+        for s in _findall(parent, "Abstract", "AbstractText")
     ]
     parts = [f"{s['label']}: {s['text'] or ''}" if s["label"] else s["text"] or "" for s in sections]
     return {"abstract": "\n".join(parts).strip() or None, "abstract_sections": sections}
@@ -338,7 +616,7 @@ def _month(value: str | None) -> int | None:
 def _mesh(citation: Element) -> list[str]:
     """Descriptor names; '*' marks a major topic (descriptor or any of its qualifiers, as [majr])."""
     terms = []
-    for heading in citation.iterfind("MeshHeadingList/MeshHeading"):
+    for heading in _findall(citation, "MeshHeadingList", "MeshHeading"):
         name = _text(heading.find("DescriptorName"))
         if not name:
             continue
@@ -350,9 +628,9 @@ def _mesh(citation: Element) -> list[str]:
 def _databanks(article: Element) -> dict:
     nct_ids: list[str] = []
     others: list[str] = []
-    for bank in article.iterfind("DataBankList/DataBank"):
+    for bank in _findall(article, "DataBankList", "DataBank"):
         bank_name = _text(bank.find("DataBankName")) or ""
-        for accession in _texts(bank.iterfind("AccessionNumberList/AccessionNumber")):
+        for accession in _texts(_findall(bank, "AccessionNumberList", "AccessionNumber")):
             if bank_name.lower() == CTGOV:
                 nct_ids.append(accession.upper())
             else:
@@ -365,7 +643,7 @@ def _ids(doc: Element, data: Element | None) -> dict:
     ids: dict[str, str] = {}
     lists = [doc.find("ArticleIdList"), data.find("ArticleIdList") if data is not None else None]
     for id_list in filter(lambda e: e is not None, lists):
-        for article_id in id_list.iterfind("ArticleId"):
+        for article_id in id_list.findall("ArticleId"):
             value = _text(article_id)
             if value:
                 ids.setdefault(article_id.get("IdType") or "", value)
@@ -374,13 +652,13 @@ def _ids(doc: Element, data: Element | None) -> dict:
 
 
 def _eloc_doi(doc: Element) -> str | None:
-    for eloc in doc.iterfind("ELocationID"):
+    for eloc in doc.findall("ELocationID"):
         if eloc.get("EIdType") == "doi":
             return _text(eloc)
     return None
 
 
-def _authors(authors: Iterator[Element]) -> list[str]:
+def _authors(authors: Iterable[Element]) -> list[str]:
     names = []
     for author in authors:
         if author.get("ValidYN") == "N":
@@ -393,13 +671,15 @@ def _authors(authors: Iterator[Element]) -> list[str]:
     return names
 
 
-def _references(parent: Element | None) -> list[str]:
+def _references(parent: Element | None, refs: list[list[str]] | None = None) -> list[str]:
     if parent is None:
         return []
-    pmids = [
-        (article_id.text or "").strip()
-        for reference_list in parent.iterfind("ReferenceList")
-        for article_id in reference_list.iter("ArticleId")
-        if article_id.get("IdType") == "pubmed"
-    ]
+    pmids: list[str] = []
+    for reference_list in parent.findall("ReferenceList"):
+        mark = reference_list.get(_REFS_MARK) if refs else None
+        if mark is not None:
+            pmids += refs[int(mark)]
+        else:
+            pmids += [(article_id.text or "").strip() for article_id in reference_list.iter("ArticleId")
+                      if article_id.get("IdType") == "pubmed"]
     return list(dict.fromkeys(p for p in pmids if p))
