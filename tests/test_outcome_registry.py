@@ -90,6 +90,8 @@ def test_sustain1_hazard_ratio_on_the_esketamine_arm() -> None:
     assert (active["p_value"], active["p_value_raw"]) == (0.003, "= 0.003")
     assert active["analysis_subset"] == "stable remitters" and active["total"] == 90
     assert "na_value" in active["flag"] and active["span_text"] == "median NA (NA, NA)"
+    assert active["effect_json_path"] == "resultsSection.outcomeMeasuresModule.outcomeMeasures[0].analyses[0]"
+    assert control["effect_json_path"] is None
     assert (control["drug"], control["effect"], control["total"]) == ("oral_ad_placebo", None, 86)
     assert control["span_text"] == "median 273.0 (97.0, NA)"
     assert active["comparator"] == "oral_ad_placebo" and active["comparator_type"] == "placebo"

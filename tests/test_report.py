@@ -206,3 +206,11 @@ def test_doc_query_relapse_rows_carry_their_source(sample) -> None:
     assert set(frame["outcome_kind"]) <= {"relapse", "time_to_relapse"}
     assert frame["evidence"].notna().all()
     assert "NCT02493868" in set(frame["study_key"])
+
+
+def test_relapse_reduction_points_at_the_posted_analysis(sample) -> None:
+    """C12 ("maintenance halves relapse") is judged on SUSTAIN-1's posted HR: its locator is that analysis."""
+    verdict, locator, nct = sample.execute(
+        "select verdict, trial_locator, trial_nct_id from marts.claim_check where claim_id = 'C12'").fetchall()[0]
+    assert (verdict, nct) == ("misattributed", "NCT02493868")
+    assert locator == "resultsSection.outcomeMeasuresModule.outcomeMeasures[0].analyses[0]"

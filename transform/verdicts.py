@@ -457,12 +457,19 @@ def _judge(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame, summary: pd.Da
     return Finding("unsupported", f"No rule compares a {claim.metric} claim in {claim.unit} with trial data.")
 
 
-def _locator(row: pd.Series) -> str | None:
+def _locator(row: pd.Series, measure: str | None) -> str | None:
+    """Where the figure behind the verdict sits: the posted analysis for a ratio, else the row's value."""
+    if measure == "relapse_reduction" and isinstance(row.get("effect_json_path"), str):
+        return row["effect_json_path"]
     if isinstance(row.get("json_path"), str):
         return row["json_path"]
     if pd.notna(row.get("span_start")):
         return f"abstract[{int(row['span_start'])}:{int(row['span_end'])}]"
     return None
+
+
+def _uses_analysis(row: pd.Series, measure: str | None) -> bool:
+    return len(row) > 0 and _locator(row, measure) == row.get("effect_json_path")
 
 
 def _row(claim: Claim, finding: Finding) -> dict[str, object]:
@@ -480,8 +487,9 @@ def _row(claim: Claim, finding: Finding) -> dict[str, object]:
         "verdict": finding.verdict, "rationale": finding.rationale, "evidence_measure": finding.measure,
         **pooled, "trial_figure": finding.trial_figure, "trial_study_key": get("study_key"),
         "trial_nct_id": get("nct_id"), "trial_pmid": get("pmid"), "trial_source": get("source"),
-        "trial_outcome_id": get("outcome_id"), "trial_locator": _locator(t) if len(t) else None,
-        "trial_span_text": get("span_text"), "trial_drug": get("drug"), "trial_route": get("route"),
+        "trial_outcome_id": get("outcome_id"), "trial_locator": _locator(t, finding.measure) if len(t) else None,
+        "trial_span_text": None if _uses_analysis(t, finding.measure) else get("span_text"),
+        "trial_drug": get("drug"), "trial_route": get("route"),
         "trial_population": get("population"), "trial_outcome_kind": get("outcome_kind"),
         "trial_time_window": get("time_window"), "trial_timepoint_days": get("timepoint_days"),
         "trial_comparator_type": get("comparator_type"), "mismatch": finding.mismatch,

@@ -208,11 +208,13 @@ def _attach_analyses(rows: list[Row], measure: Mapping[str, Any], arms: Mapping[
     by_group: dict[str, list[Row]] = {}
     for row in rows:
         by_group.setdefault(row["group_id"], []).append(row)
-    for analysis in _list(measure.get("analyses")):
+    for number, analysis in enumerate(_list(measure.get("analyses"))):
         active = [g for g in analysis.get("groupIds") or [] if arms.get(str(g)) and arms[str(g)].role == "active"]
         targets = by_group.get(str(active[0]), []) if len(active) == 1 else []
         if len(targets) == 1 and targets[0]["effect_type"] is None:
             _set_effect(targets[0], analysis, shape)
+            measure_path = str(targets[0]["json_path"]).split(".classes[", 1)[0]
+            targets[0]["effect_json_path"] = f"{measure_path}.analyses[{number}]"
 
 
 def _set_effect(row: Row, analysis: Mapping[str, Any], shape: str) -> None:

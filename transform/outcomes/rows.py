@@ -11,7 +11,8 @@ COLUMNS = (
     "timepoint_raw", "timepoint_days", "timepoint_hours", "time_window", "arm_label", "group_id", "drug",
     "route", "dose", "arm_role", "comparator", "comparator_type", "n_randomized", "events", "total",
     "proportion", "rounding_note", "effect_type", "effect", "ci_lower", "ci_upper", "p_value", "p_value_raw",
-    "median_days", "json_path", "span_start", "span_end", "span_text", "confidence", "rule", "flag", "flag_reason",
+    "median_days", "json_path", "effect_json_path", "span_start", "span_end", "span_text", "confidence", "rule",
+    "flag", "flag_reason",
 )  # fmt: skip
 
 Row = dict[str, Any]

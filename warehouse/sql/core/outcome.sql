@@ -38,6 +38,7 @@
 -- @column p_value_raw: p-value as given
 -- @column median_days: time_to_relapse rows: the arm's posted median time to relapse in days (NULL when not reached or not posted)
 -- @column json_path: registry rows: path of the measurement in the study JSON, e.g. resultsSection.outcomeMeasuresModule.outcomeMeasures[3].classes[0].categories[0].measurements[1]
+-- @column effect_json_path: registry rows with a between-arm effect: JSON path of the posted analysis it came from (e.g. ...outcomeMeasures[0].analyses[0])
 -- @column span_start: abstract rows: start offset of the supporting text in the abstract string
 -- @column span_end: abstract rows: end offset (exclusive)
 -- @column span_text: abstract rows: the text at those offsets; registry rows: the posted value string (median with CI for time to relapse)
@@ -85,6 +86,7 @@ create or replace table core.outcome (
     p_value_raw varchar,
     median_days double,
     json_path varchar,
+    effect_json_path varchar,
     span_start integer,
     span_end integer,
     span_text varchar,
