@@ -74,3 +74,30 @@ def test_missing_cited_pmids_of_the_sample() -> None:
     from warehouse.ingest import missing_cited_pmids
 
     assert missing_cited_pmids(read_snapshot(SAMPLE)) == ["28576285"]
+
+
+def test_a_change_back_to_an_earlier_version_becomes_current_again(con) -> None:
+    from warehouse.build import latest_studies
+
+    init_schemas(con)
+    a, b = study("NCT00000005", "A"), study("NCT00000005", "B")
+    save_raw_studies(con, [raw(a, T0)], "r1")
+    assert save_raw_studies(con, [raw(b, T1)], "r2").changed == 1
+    back = save_raw_studies(con, [raw(copy.deepcopy(a), datetime(2026, 3, 1))], "r3")
+    assert (back.new, back.changed, back.unchanged) == (0, 1, 0)
+    ((current, _),) = list(latest_studies(con))
+    assert current["protocolSection"]["identificationModule"]["briefTitle"] == "A"
+    assert con.execute("select count(*) from raw.ctgov_study").fetchall()[0][0] == 3
+
+
+def test_a_deleted_article_that_comes_back_is_current_again(con) -> None:
+    from warehouse.load import save_deletions
+
+    init_schemas(con)
+    a1 = RawArticle("456", "1", "2025-01-01", b"<PubmedArticle>v1</PubmedArticle>", T0, "pubmed/a.xml")
+    save_raw_articles(con, [a1], "r1")
+    save_deletions(con, [("456", T1, "pubmed/d.xml")], "r2")
+    assert con.execute("select count(*) from raw.pubmed_article_current").fetchall()[0][0] == 0
+    again = RawArticle("456", "1", "2025-01-01", a1.payload, datetime(2026, 3, 1), "pubmed/c.xml")
+    assert save_raw_articles(con, [again], "r3").changed == 1
+    assert con.execute("select pmid from raw.pubmed_article_current").fetchall() == [("456",)]

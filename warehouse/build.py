@@ -18,21 +18,8 @@ from warehouse.db import transaction
 from warehouse.frames import insert_rows
 from warehouse.sql_files import run_layer
 
-LATEST_STUDIES = """
-select nct_id, payload, sha256, fetched_at from raw.ctgov_study
-qualify row_number() over (
-    partition by nct_id order by fetched_at desc, version_date desc nulls last, sha256) = 1
-order by nct_id
-"""
-
-LATEST_ARTICLES = """
-select a.pmid, a.payload, a.sha256, a.fetched_at from raw.pubmed_article a
-where not exists (
-    select 1 from raw.pubmed_deletion d where d.pmid = a.pmid and d.fetched_at >= a.fetched_at)
-qualify row_number() over (
-    partition by a.pmid order by a.fetched_at desc, a.date_revised desc nulls last, a.sha256) = 1
-order by a.pmid
-"""
+LATEST_STUDIES = "select nct_id, payload, sha256, fetched_at from raw.ctgov_study_current order by nct_id"
+LATEST_ARTICLES = "select pmid, payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
 
 
 @dataclass(frozen=True)

@@ -47,14 +47,16 @@ def canonical_sha(study: Mapping[str, object]) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
+# A record is unchanged only when it equals the *current* version (raw.*_current): a change back to an
+# earlier version, or a deleted PubMed record that comes back, is stored again as a new version.
 _CLASSIFY_AND_INSERT = """
 create or replace temp table _classified as
 select i.*,
-       case when exists (select 1 from {table} r where r.{key} = i.{key} and r.sha256 = i.sha256)
-                 then 'unchanged'
+       case when c.sha256 = i.sha256 then 'unchanged'
             when exists (select 1 from {table} r where r.{key} = i.{key}) then 'changed'
             else 'new' end as status
-from (select distinct on ({key}, sha256) * from _incoming) i;
+from (select distinct on ({key}, sha256) * from _incoming) i
+left join {table}_current c on c.{key} = i.{key};
 insert into {table} by name
 select * exclude (status) from _classified where status <> 'unchanged';
 """

@@ -1,7 +1,7 @@
 -- raw.ctgov_study: every version of every ClinicalTrials.gov study record as received (append-only).
 -- @column nct_id: NCT identifier of the study
 -- @column version_date: the record's last update post date (or versionHolder) as given by the source
--- @column sha256: SHA-256 of the canonical JSON of the record (sorted keys); an unchanged record adds no row
+-- @column sha256: SHA-256 of the canonical JSON of the record (sorted keys); a record identical to the current version adds no row
 -- @column payload: the study object as received (API v2 JSON)
 -- @column run_id: refresh run that first received this version (meta.refresh_run)
 -- @column fetched_at: when the response holding this version was fetched (UTC)
@@ -14,5 +14,5 @@ create table if not exists raw.ctgov_study (
     run_id varchar not null,
     fetched_at timestamp not null,
     source_file varchar,
-    primary key (nct_id, sha256)
+    primary key (nct_id, sha256, run_id)
 );

@@ -2,7 +2,7 @@
 -- @column pmid: PubMed identifier
 -- @column pmid_version: the PMID Version attribute (usually 1)
 -- @column date_revised: DateRevised of the record (ISO), the source's version date
--- @column sha256: SHA-256 of the payload; an unchanged record adds no row
+-- @column sha256: SHA-256 of the payload; a record identical to the current version adds no row
 -- @column payload: the record's XML element as received (efetch XML)
 -- @column run_id: refresh run that first received this version (meta.refresh_run)
 -- @column fetched_at: when the response holding this version was fetched (UTC)
@@ -16,5 +16,5 @@ create table if not exists raw.pubmed_article (
     run_id varchar not null,
     fetched_at timestamp not null,
     source_file varchar,
-    primary key (pmid, sha256)
+    primary key (pmid, sha256, run_id)
 );
