@@ -105,8 +105,32 @@ def _sentence_rows(doc: _Abstract, start: int, end: int) -> list[Row]:
                 continue
             rows.append(_figure_row(doc, start, sentence, figure, arm, kind, subset, point, mentions))
     for ei, effect in enumerate(effects):
-        rows.append(_effect_row(doc, start, sentence, effect, ei, len(effects), kinds, mentions, subsets))
+        row = _effect_row(doc, start, sentence, effect, ei, len(effects), kinds, mentions, subsets)
+        if not _merge_effect(rows, row, doc.text):
+            rows.append(row)
     return rows
+
+
+_EFFECT_FIELDS = ("effect_type", "effect", "ci_lower", "ci_upper", "p_value", "p_value_raw")
+
+
+def _merge_effect(rows: list[Row], effect: Row, text: str) -> bool:
+    """An estimate beside the active arm's own figure ("55.4% ... vs 41.2% (difference, 14.2 percentage
+    points; 95% CI, 3.9 to 24.2)") goes on that arm's row, as on registry rows; the span widens to hold both."""
+    if effect["outcome_kind"] == "time_to_relapse" or effect["drug"] is None:
+        return False
+    same = [
+        r for r in rows
+        if r["outcome_kind"] == effect["outcome_kind"] and r["arm_role"] == "active" and r["effect_type"] is None
+        and r["analysis_subset"] == effect["analysis_subset"]
+    ]  # fmt: skip
+    if len(same) != 1:
+        return False
+    target = same[0]
+    target.update({k: effect[k] for k in _EFFECT_FIELDS})
+    start, end = min(target["span_start"], effect["span_start"]), max(target["span_end"], effect["span_end"])
+    target.update(span_start=start, span_end=end, span_text=text[start:end], rule=f"{target['rule']}+{effect['rule']}")
+    return True
 
 
 def _kind_for(kinds: list, start: int, end: int, next_start: int) -> str | None:

@@ -63,7 +63,36 @@ def _find_mentions(text: str, scope: str) -> tuple[Mention, ...]:
             if not any(m.start() < e and s < m.end() for s, e, _ in taken):
                 taken.append((m.start(), m.end(), p.fields))
     taken.sort(key=lambda t: t[0])
-    return tuple(_mention(text, s, e, f, taken) for s, e, f in taken)
+    return tuple(x for s, e, f in taken for x in _per_dose(text, _mention(text, s, e, f, taken)))
+
+
+_UNIT = r"(?:\s*(?:mg\s*/\s*kg|mg per kilogram|mg))"
+_DOSE_LIST = re.compile(
+    rf"[ \t]*\(?[ \t]*(?P<items>\d+(?:\.\d+)?{_UNIT}?"
+    rf"(?:\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)\d+(?:\.\d+)?{_UNIT}?)+)",
+    re.IGNORECASE,
+)
+_ITEM = re.compile(rf"(\d+(?:\.\d+)?)({_UNIT})?", re.IGNORECASE)
+
+
+def _per_dose(text: str, mention: Mention) -> tuple[Mention, ...]:
+    """ "esketamine 28 mg, 56 mg and 84 mg", "ketamine 0.1, 0.2, 0.5 and 1.0 mg/kg": one arm per dose.
+    Two doses joined by "or" stay one (flexible) arm, as in "esketamine 56 or 84 mg"."""
+    m = _DOSE_LIST.match(text, mention.end) if mention.drug in KETAMINE_CLASS else None
+    if m is None:
+        return (mention,)
+    items = list(_ITEM.finditer(text, m.start("items"), m.end("items")))
+    joiners = re.findall(r"\b(and|or)\b|,", m["items"])
+    if not any(i.group(2) for i in items) or (len(items) == 2 and "or" in joiners):
+        return (mention,)
+    unit = next(i.group(2) for i in reversed(items) if i.group(2))
+    out = []
+    for n, item in enumerate(items):
+        dose = normalize_dose(f"{item.group(1)}{item.group(2) or unit}")
+        start, end = (mention.start, mention.end) if n == 0 else (item.start(), item.end())
+        label = f"{text[mention.start : mention.end]} {dose}"
+        out.append(Mention(start, end, mention.drug, mention.role, mention.comparator_type, dose, mention.size, label))
+    return tuple(out)
 
 
 def _mention(text: str, start: int, end: int, fields: dict[str, str], taken: list) -> Mention:
@@ -133,10 +162,19 @@ def arm_from_group(title: str, description: str = "") -> Arm:
 
 def _arm(title: str, text: str, chosen: Mention, description: str) -> Arm:
     route = route_near(text, chosen.start, chosen.end) or _route_in_description(description, chosen.drug)
-    dose = chosen.dose or normalize_dose(title) or _dose_in_description(description, chosen.drug)
+    dose = _per_kg(chosen.dose or normalize_dose(title), description) or _dose_in_description(description, chosen.drug)
     note = "crossover sequence" if _CROSSOVER.search(title) else None
     ctype = chosen.comparator_type or None
     return Arm(title, chosen.drug, route, dose, chosen.role, ctype, note)
+
+
+def _per_kg(dose: str | None, description: str) -> str | None:
+    """Title "Ketamine 0.5mg" with description "0.5 mg/kg" (NCT01920555's arm titles): the weight-based dose."""
+    if not dose or not dose.endswith(" mg"):
+        return dose
+    amount = dose[:-3]
+    per_kg = [normalize_dose(m.group(0)) for m in _DOSE.finditer(description[:600])]
+    return f"{amount} mg/kg" if f"{amount} mg/kg" in per_kg else dose
 
 
 def _first_sentences(text: str, limit: int = 400) -> str:
@@ -163,6 +201,10 @@ def _dose_in_description(description: str, drug: str) -> str | None:
     if not found:
         return None if find_mentions(description[:200], scope="registry") else normalize_dose(description[:200])
     doses = [normalize_dose(m.group(0)) for m in _DOSE.finditer(description[found.end : found.end + 80])]
+    if not doses:
+        doses = [
+            normalize_dose(m.group(0)) for m in _DOSE.finditer(description[max(0, found.start - 60) : found.start])
+        ]
     if len(doses) > 1 and len({d.split()[-1] for d in doses if d}) == 1:
         return " or ".join(d.rsplit(" ", 1)[0] for d in doses if d) + " " + (doses[0] or "").split()[-1]
     return doses[0] if doses else None

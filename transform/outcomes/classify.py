@@ -38,9 +38,14 @@ def title_kind(title: str) -> tuple[str, str] | None:
     return (hit["kind"], hit["rule"]) if hit else None
 
 
+def normalize_param(param_type: str | None) -> str:
+    """API v2 "COUNT_OF_PARTICIPANTS" and the classic API's "Count of Participants" / "Number" alike."""
+    return re.sub(r"\W+", "_", (param_type or "").strip()).upper()
+
+
 def measure_shape(param_type: str, unit: str) -> str:
     """`percent`, `count`, `proportion`, `rate`, `time` or `other` for a measure's numbers."""
-    param = (param_type or "").upper()
+    param = normalize_param(param_type)
     if param in PROPORTION_PARAMS:
         if RATE_UNIT.search(unit or "") and not PERCENT_UNIT.search(unit or ""):
             return "rate"
@@ -85,6 +90,19 @@ def _note(title: str, rule: str) -> str | None:
     if re.search(r"\brelapse[- ]free\b|\bno relapse\b", title, re.I):
         return "composite: remission and relapse-free"
     return None
+
+
+_SWITCHABLE = ("response", "remission")
+
+
+def category_kind(label: str, measure_kind: str | None) -> str | None:
+    """A class or category label naming another kind ("Response" / "Remission" under one measure), else None."""
+    if measure_kind not in _SWITCHABLE or not label:
+        return None
+    found = title_kind(clean(label))
+    if found is None or found[0] not in _SWITCHABLE or found[0] == measure_kind:
+        return None
+    return found[0]
 
 
 def subset_of(text: str, kind: str | None) -> str | None:

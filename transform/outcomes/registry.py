@@ -8,7 +8,14 @@ from dataclasses import replace
 from typing import Any
 
 from transform.outcomes.arms import KETAMINE_CLASS, Arm, arm_from_group, comparator_for, find_mentions
-from transform.outcomes.classify import Classification, classify_measure, measure_shape, subset_of
+from transform.outcomes.classify import (
+    Classification,
+    category_kind,
+    classify_measure,
+    measure_shape,
+    normalize_param,
+    subset_of,
+)
 from transform.outcomes.definitions import Definition, clean, parse_definition
 from transform.outcomes.numbers import Numbers, registry_numbers
 from transform.outcomes.rows import Row, add_flag, new_row, outcome_id, parse_number
@@ -66,7 +73,7 @@ _DAYS_PER_UNIT = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.4375, "ye
 def _add_median_days(rows: list[Row], measure: Mapping[str, Any], unit: str) -> None:
     """Posted medians of a time-to-relapse measure, in days ("NA" = not reached stays NULL)."""
     found = re.search(r"hour|day|week|month|year", unit.lower())
-    if found is None or measure.get("paramType") != "MEDIAN":
+    if found is None or normalize_param(str(measure.get("paramType") or "")) != "MEDIAN":
         return
     per_unit = _DAYS_PER_UNIT[found.group(0)]
     values = [
@@ -124,11 +131,31 @@ def _measurement_rows(
             if label and _NEGATIVE_CATEGORY.search(label):
                 continue
             point = _timepoint(label, str(measure.get("timeFrame") or ""), found)
+            row_base, row_found = _category_base(base, found, label, measure)
             for mi, value in enumerate(_list(category.get("measurements"))):
                 path = f"{BASE}[{index}].classes[{ci}].categories[{ki}].measurements[{mi}]"
                 yield _row(
-                    base, path, value, arms, class_denoms, shape, point, found, label, (comparator, comparator_type)
-                )
+                    row_base, path, value, arms, class_denoms, shape, point, row_found, label,
+                    (comparator, comparator_type),
+                )  # fmt: skip
+
+
+def _category_base(
+    base: Row, found: Classification, label: str, measure: Mapping[str, Any]
+) -> tuple[Row, Classification]:
+    """Categories "Response" and "Remission" under one measure: each category row takes its own kind."""
+    kind = category_kind(label, found.kind)
+    if kind is None:
+        return base, found
+    title, description = clean(str(measure.get("title") or "")), clean(str(measure.get("description") or ""))
+    definition, text = _definition(kind, clean(label), description)
+    row = dict(
+        base, outcome_kind=kind, instrument=definition.instrument or base["instrument"],
+        threshold=definition.threshold, operator=definition.operator, threshold_unit=definition.threshold_unit,
+        consecutive_visits=definition.consecutive_visits, definition_text=text if definition.threshold else title,
+        rule=f"registry.category.{kind}",
+    )  # fmt: skip
+    return row, Classification(kind, f"category.{kind}")
 
 
 def _row(
@@ -224,8 +251,8 @@ def _set_effect(row: Row, analysis: Mapping[str, Any], shape: str) -> None:
     row["p_value"] = parse_number(analysis.get("pValue"))
     if hit is None or estimate is None:
         return
-    scale = 100.0 if hit["scale"] == "difference" and shape == "percent" else 1.0
     lower, upper = parse_number(analysis.get("ciLowerLimit")), parse_number(analysis.get("ciUpperLimit"))
+    scale = 100.0 if hit["scale"] == "difference" and _percentage_points(shape, estimate, lower, upper) else 1.0
     row.update(
         effect_type=hit["effect_type"],
         effect=estimate / scale,
@@ -234,6 +261,12 @@ def _set_effect(row: Row, analysis: Mapping[str, Any], shape: str) -> None:
     )
     if scale != 1.0:
         row["rule"] = f"{row['rule']}.rd_from_percentage_points"
+
+
+def _percentage_points(shape: str, *values: float | None) -> bool:
+    """A posted difference is in percentage points on a percent measure, or wherever it exceeds 1 in size
+    (count measures post "Risk Difference (RD)" -1.6 [-8.4, 5.2]: a 0-1 difference cannot be that large)."""
+    return shape == "percent" or any(v is not None and abs(v) > 1 for v in values)
 
 
 def _denoms(value: Any) -> dict[str, str]:

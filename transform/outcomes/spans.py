@@ -90,22 +90,52 @@ _EFFECT = re.compile(
     r"(?P<label>(?i:hazard ratio|odds ratio|risk ratio|relative risk|rate ratio)(?:\s*[\[(](?:a?HR|a?OR|a?RR)[\])])?"
     r"|\b(?:a?HR|a?OR|RR|IRR)\b)\s*(?:[,:=]|was|of)?\s*"
     rf"(?P<est>{_NUM})"
-    rf"(?:\s*[;,]?\s*\(?\s*(?:95\s*%\s*(?:CI|confidence interval)|CI)\s*[,:=]?\s*(?P<lo>{_NUM})\s*(?:-|–|—|to|,)\s*"
+    rf"(?:\s*[;,]?\s*[(\[]?\s*(?:95\s*%\s*(?:CI|confidence interval)|CI)\s*[,:=]?\s*(?P<lo>{_NUM})\s*(?:-|–|—|to|,)\s*"
     rf"(?P<hi>{_NUM}))?"
     rf"(?:\s*[;,]\s*(?P<p>[Pp]\s*(?:=|<|>|≤)\s*{_NUM}))?"
 )
 _EFFECT_TYPES = {"hazard": "HR", "hr": "HR", "ahr": "HR", "odds": "OR", "or": "OR", "aor": "OR"}
 
 
-def find_effects(sentence: str) -> list[Effect]:
+_SIGNED = r"[-−–]?\s?(?:\d*\.\d+|\d+)"
+_RD = re.compile(
+    r"(?<!mean )(?<!means )(?<!squares )(?<!LS )(?<!median )"
+    r"(?P<label>(?i:risk difference|absolute difference|difference in (?:\w+ )?(?:rates?|proportions?)|difference))"
+    r"(?:\s*\((?:RD|ARD)\))?\s*(?:[,:=]|was|of)?\s*"
+    rf"(?P<est>{_SIGNED})\s*(?P<unit>percentage points?|%|pp\b)?(?!\s*(?:points?|units?|mg|days?|weeks?)\b)"
+    rf"(?:\s*[;,]?\s*[(\[]?\s*(?:95\s*%\s*(?:CI|confidence interval)|CI)\s*[,:=]?\s*(?P<lo>{_SIGNED})\s*%?\s*"
+    rf"(?:to|,|-|–|—)\s*(?P<hi>{_SIGNED})\s*%?)?"
+    rf"(?:\s*[;,]\s*(?P<p>[Pp]\s*(?:=|<|>|≤)\s*{_NUM}))?"
+)
+
+
+def _signed(value: str | None) -> float | None:
+    return float(re.sub(r"[−–]", "-", value).replace(" ", "")) if value else None
+
+
+def find_differences(sentence: str) -> list[Effect]:
+    """ "difference, 14.2 percentage points; 95% CI, 3.9 to 24.2" (ELEKT-D) as RD on a 0-1 scale."""
     out = []
+    for m in _RD.finditer(sentence):
+        est, lo, hi = _signed(m["est"]), _signed(m["lo"]), _signed(m["hi"])
+        if est is None:
+            continue
+        scale = 100.0 if m["unit"] or any(v is not None and abs(v) > 1 for v in (est, lo, hi)) else 1.0
+        p_value = float(re.sub(r"^[Pp]\s*[=<>≤]\s*", "", m["p"])) if m["p"] else None
+        lower, upper = (None if v is None else v / scale for v in (lo, hi))
+        out.append(Effect(m.start(), m.end(), "RD", est / scale, lower, upper, p_value, m["p"]))
+    return out
+
+
+def find_effects(sentence: str) -> list[Effect]:
+    out = find_differences(sentence)
     for m in _EFFECT.finditer(sentence):
         label = m["label"].split()[0].lower()
         kind = _EFFECT_TYPES.get(label, "RR")
         p_raw = m["p"]
         p_value = float(re.sub(r"^[Pp]\s*[=<>≤]\s*", "", p_raw)) if p_raw else None
         out.append(Effect(m.start(), m.end(), kind, float(m["est"]), _f(m["lo"]), _f(m["hi"]), p_value, p_raw))
-    return out
+    return sorted(out, key=lambda e: e.start)
 
 
 def _f(value: str | None) -> float | None:
@@ -114,6 +144,14 @@ def _f(value: str | None) -> float | None:
 
 _PCT = r"(?P<pct>\d+(?:\.\d+)?)\s*%"
 _FIGURES = (
+    (
+        "of_N_n_pct",
+        re.compile(
+            r"(?i:\bof (?:the |these |those |all )?)(?P<N>\d+)\s+(?:[\w-]+\s+)?"
+            r"(?i:participants|patients|subjects|completers|individuals|adults|people)\b[^.;()\d]{0,100}?,\s*"
+            rf"(?P<n>\d+)\s*(?:patients\s*|participants\s*|subjects\s*)?[(\[]\s*{_PCT}\s*[)\]]"
+        ),
+    ),
     (
         "n_of_N_pct",
         re.compile(
@@ -136,7 +174,11 @@ _PCT_NOT_RATE_AFTER = re.compile(
     r"probability|power|[-–]\s*\d|\(\s*(?:hazard|HR|OR|RR|odds|relative))",
     re.IGNORECASE,
 )
-_PCT_NOT_RATE_BEFORE = re.compile(r"(?:[<>≤≥]|at least|\bby|than|up to|over|\d%\s*[-–])\s*$", re.IGNORECASE)
+_PCT_NOT_RATE_BEFORE = re.compile(
+    r"(?:[<>≤≥]|at least|(?<!reached )(?<!achieved )(?<!attained )(?<!met )(?<!seen )\bby"
+    r"|than|up to|over|\d%\s*[-–])\s*$",
+    re.IGNORECASE,
+)
 
 
 def find_figures(sentence: str, exclude: list[tuple[int, int]] = ()) -> list[Figure]:  # type: ignore[assignment]
@@ -206,6 +248,7 @@ _VERB_FORMS = re.compile(r"responded|remitted|relapsed", re.IGNORECASE)
 
 def kind_hits(sentence: str) -> list[KindHit]:
     masked = [(m.start(), m.end()) for m in _MASKS.finditer(sentence)]
+    masked += [(m.start(), m.end()) for p in patterns("kind_masks") for m in p.regex.finditer(sentence)]
     masked += [(s.start, s.end) for s in subset_hits(sentence) if s.kinds == "any"]
     out = []
     for m in _KINDS.finditer(sentence):

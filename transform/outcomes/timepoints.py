@@ -77,7 +77,23 @@ def find_times(text: str) -> list[TimeMention]:
         found.append(TimeMention(m.start(), m.end(), value, unit[0], value * unit[1]))
         if m["u1"]:
             found.extend(_list_continuation(text, m.end(), unit))
-    return found
+    found.extend(_phrase_mentions(text, found))
+    return sorted(found, key=lambda t: t.start)
+
+
+@cache
+def _phrases() -> tuple[tuple[re.Pattern[str], str, float], ...]:
+    return tuple((re.compile(r["pattern"], re.I), r["unit"], float(r["days"])) for r in rows("timepoint_phrase_days"))
+
+
+def _phrase_mentions(text: str, taken: list[TimeMention]) -> list[TimeMention]:
+    """ "the day following infusion", "the next day": a calendar time without a number (Zarate 2006's wording)."""
+    out: list[TimeMention] = []
+    for regex, unit, days in _phrases():
+        for m in regex.finditer(text):
+            if not any(t.start < m.end() and m.start() < t.end for t in (*taken, *out)):
+                out.append(TimeMention(m.start(), m.end(), days, unit, days))
+    return out
 
 
 _CONTINUATION = re.compile(r"\s*(?:,|and|or|&)\s*(?:and\s+)?(\d+(?:\.\d+)?)(?![\d.]|\s*(?:%|mg|/|\(\s*\d))")
