@@ -82,7 +82,7 @@ def fetch_pubmed(options: RefreshOptions, root: str) -> Fetched:
     searches = []
     for page in pages:
         writer.add("pubmed", f"{page.name}.xml", page.body, page.request)
-        if page.kind == "esearch":
+        if page.kind == "esearch" and page.hits <= settings.max_hits_per_window:  # leaf windows only
             searches.append({"source": "pubmed", "query": term, "window_start": page.window[0],
                              "window_end": page.window[1], "hits": page.hits})
     return Fetched(writer.files, searches)

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import SAMPLE
 from transform.outcomes import SCREENING_COLUMNS, screen_publication, screen_study
 from transform.outcomes.build import screening_rows
+from warehouse.db import init_schemas
 from warehouse.frames import insert_rows
 from warehouse.sql_files import objects
 
@@ -155,12 +156,26 @@ def _run(con, layer: str, name: str) -> None:
 
 
 def test_prisma_flow_counts_in_one_query(con) -> None:
-    for layer, name in (("meta", "search_log"), ("core", "screening"), ("marts", "prisma_flow")):
+    init_schemas(con)
+    for layer, name in (("core", "screening"), ("marts", "prisma_flow")):
         _run(con, layer, name)
     con.execute(
-        "insert into meta.search_log (run_id, source, query, hits) values "
-        "('r1', 'ctgov', 'ketamine', 4), ('r1', 'pubmed', 'ketamine', 5), ('r2', 'pubmed', 'ketamine', 1)"
+        "insert into meta.refresh_run (run_id, started_at, mode, status) values "
+        "('r1', '2026-01-01', 'live', 'success'), ('r2', '2026-02-01', 'live', 'success'),"
+        " ('r3', '2026-03-01', 'live', 'failed')"
     )
+    con.execute(
+        "insert into meta.search_log (run_id, source, query, hits) values "
+        "('r1', 'ctgov', 'ketamine', 4), ('r1', 'pubmed', 'ketamine', 5), ('r2', 'pubmed', 'ketamine', 1),"
+        " ('r3', 'pubmed', 'ketamine', 99)"
+    )
+    # NCT1 twice (two versions) and PMID 5 deleted: identified counts distinct records ever retrieved.
+    for nct, sha in (("NCT1", "a"), ("NCT1", "b"), ("NCT2", "c"), ("NCT4", "d")):
+        con.execute("insert into raw.ctgov_study values (?, null, ?, '{}', 'r1', '2026-01-01', null)", [nct, sha])
+    for pmid in ("1", "2", "3", "4"):
+        con.execute("insert into raw.pubmed_article values (?, '1', null, ?, '<x/>', 'r1', '2026-01-01', null)",
+                    [pmid, pmid])
+    con.execute("insert into raw.pubmed_deletion values ('5', 'r2', '2026-02-01', null)")
     studies = [
         ct("NCT1", "Ketamine in TRD", ["TRD"], ["Ketamine"]),
         ct("NCT2", "Ketamine pain", ["Pain"], ["Ketamine"]),
@@ -197,10 +212,11 @@ def test_prisma_flow_counts_in_one_query(con) -> None:
     insert_rows(con, "core.screening", screening_rows(studies, pubs))
     got = {(s, src, r): n for s, src, r, n in con.execute("select * from marts.prisma_flow").fetchall()}
     assert got == {
-        ("identified", "ctgov", None): 4,
-        ("identified", "pubmed", None): 6,
-        ("duplicates_removed", "ctgov", None): 1,
-        ("duplicates_removed", "pubmed", None): 2,
+        ("searched_hits", "pubmed", None): 1,
+        ("identified", "ctgov", None): 3,
+        ("identified", "pubmed", None): 5,
+        ("removed_before_screening", "ctgov", None): 0,
+        ("removed_before_screening", "pubmed", None): 1,
         ("screened", "ctgov", None): 3,
         ("screened", "pubmed", None): 4,
         ("excluded", "ctgov", "no_ketamine_arm"): 1,

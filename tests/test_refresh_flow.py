@@ -11,7 +11,8 @@ from extract.errors import MalformedResponse
 from tests.flow_support import copy_sample, scalar, table_digest
 
 CORE_TABLES = ("core.study", "core.publication", "core.outcome_measurement", "core.outcome",
-               "core.study_publication", "core.screening")
+               "core.study_publication", "core.screening", "marts.evidence_summary", "marts.claim_check",
+               "marts.prisma_flow", "marts.study_characteristics")
 
 
 @pytest.fixture(scope="module")

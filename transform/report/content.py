@@ -17,8 +17,9 @@ VERDICT_ORDER = (
     "consistent", "overstated", "understated", "misattributed", "contradicted", "unsupported", "not_checkable",
 )
 PRISMA_STEPS = {
-    "identified": "Records identified",
-    "duplicates_removed": "Duplicate records removed",
+    "searched_hits": "Hits reported by the latest run's searches",
+    "identified": "Records identified (distinct, all runs)",
+    "removed_before_screening": "Records removed before screening",
     "screened": "Records screened",
     "excluded": "Records excluded",
     "included_reports": "Reports included",

@@ -136,7 +136,7 @@ def prisma_section(data: ReportData) -> str:
     p = data.prisma
     boxes = [
         _box("Records identified", c.prisma_count(p, "identified")),
-        _box("Duplicate records removed", c.prisma_count(p, "duplicates_removed"), side=True),
+        _box("Records removed before screening", c.prisma_count(p, "removed_before_screening"), side=True),
         _box("Records screened", c.prisma_count(p, "screened")),
         _box("Records excluded", c.prisma_count(p, "excluded"), side=True),
         _box("Reports included", c.prisma_count(p, "included_reports")),

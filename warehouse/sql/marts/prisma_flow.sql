@@ -1,12 +1,34 @@
--- marts.prisma_flow: PRISMA 2020 flow counts in long form (one query over core.screening and meta.search_log).
--- @column step: identified, duplicates_removed, screened, excluded, included_reports, included_studies, studies_without_registry_record
+-- marts.prisma_flow: PRISMA 2020 flow counts in long form, from one query over raw, core.screening and meta.search_log.
+-- @column step: searched_hits (what the latest successful run's searches reported), identified (distinct records ever retrieved), removed_before_screening, screened, excluded, included_reports, included_studies, studies_without_registry_record
 -- @column source: ctgov, pubmed, or all for study-level counts
 -- @column reason: exclusion reason for excluded rows, else NULL
 -- @column n: count
 create or replace view marts.prisma_flow as
-with searches as (
-    select source, sum(coalesce(hits, 0)) as hits
+with retrieved as (
+    select 'ctgov' as source, nct_id as record_id from raw.ctgov_study
+    union
+    select 'pubmed', pmid from raw.pubmed_article
+    union
+    select 'pubmed', pmid from raw.pubmed_deletion
+),
+
+identified as (
+    select source, count(distinct record_id) as n
+    from retrieved
+    group by source
+),
+
+latest_run as (
+    select run_id from meta.refresh_run
+    where status = 'success'
+    order by started_at desc
+    limit 1
+),
+
+searched as (
+    select source, sum(coalesce(hits, 0)) as n
     from meta.search_log
+    where run_id in (select run_id from latest_run)
     group by source
 ),
 
@@ -16,17 +38,13 @@ screened as (
     group by source
 ),
 
-identified as (
-    select s.source, greatest(coalesce(h.hits, 0), s.n) as n
-    from screened as s
-    left join searches as h on h.source = s.source
-),
-
 renamed as (
-    select 'identified' as step, source, null as reason, n from identified
+    select 'searched_hits' as step, source, null as reason, n from searched
     union all
-    select 'duplicates_removed', i.source, null, i.n - s.n
-    from identified as i join screened as s on s.source = i.source
+    select 'identified', source, null, n from identified
+    union all
+    select 'removed_before_screening', i.source, null, i.n - coalesce(s.n, 0)
+    from identified as i left join screened as s on s.source = i.source
     union all
     select 'screened', source, null, n from screened
     union all
@@ -47,7 +65,8 @@ select step, source, reason, n::bigint as n
 from renamed
 order by
     case step
-        when 'identified' then 1 when 'duplicates_removed' then 2 when 'screened' then 3
-        when 'excluded' then 4 when 'included_reports' then 5 when 'included_studies' then 6 else 7
+        when 'searched_hits' then 0 when 'identified' then 1 when 'removed_before_screening' then 2
+        when 'screened' then 3 when 'excluded' then 4 when 'included_reports' then 5
+        when 'included_studies' then 6 else 7
     end,
     source, reason
