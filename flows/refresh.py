@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from extract.ctgov import client as ctgov_client
 from extract.ctgov.parse import page_info
 from extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, CtgovSettings
-from extract.errors import EvidenceError
+from extract.errors import EvidenceError, SnapshotError, SourceUnavailable
 from extract.pubmed import client as pubmed_client
 from extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
 from extract.snapshot import SnapshotWriter, read_snapshot, utcnow
@@ -30,9 +30,23 @@ from warehouse import build as warehouse_build
 from warehouse import history
 from warehouse.db import DEFAULT_DB, opened
 from warehouse.ingest import ingest_snapshot, missing_cited_pmids
-from warehouse.load import finish_run, last_live_run_date, start_run
+from warehouse.load import abandon_stale_runs, finish_run, last_live_run_date, start_run
 
-FETCH_RETRIES = {"retries": 2, "retry_delay_seconds": [30, 120]}
+
+def _transient(task: object, task_run: object, state: object) -> bool:
+    """Retry a fetch task only when the API kept failing; a malformed answer or a bad option won't heal."""
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except SourceUnavailable:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+# The transport already retries each request (429/5xx/timeouts, with backoff); these task retries
+# are a second, slower layer for an API outage of a few minutes.
+FETCH_RETRIES = {"retries": 2, "retry_delay_seconds": [30, 120], "retry_condition_fn": _transient}
 
 
 def new_run_id() -> str:
@@ -42,6 +56,7 @@ def new_run_id() -> str:
 @task(cache_policy=None)
 def open_run(options: RefreshOptions, run_id: str, snapshot_dir: str | None) -> None:
     with opened(options.db) as con:
+        abandon_stale_runs(con, utcnow())
         start_run(con, run_id, mode=options.mode, snapshot_dir=snapshot_dir, since=options.since,
                   parameters=options.as_parameters(), tool_version=tool_version(), started_at=utcnow())
 
@@ -108,6 +123,12 @@ def land_raw(options: RefreshOptions, snapshot_dir: str, run_id: str) -> dict[st
 
 
 @task(cache_policy=None)
+def stored_pmids(options: RefreshOptions) -> set[str]:
+    with opened(options.db) as con:
+        return {pmid for (pmid,) in con.execute("select pmid from raw.pubmed_article_current").fetchall()}
+
+
+@task(cache_policy=None)
 def build_warehouse(options: RefreshOptions) -> dict[str, int]:
     with opened(options.db) as con:
         return vars(warehouse_build.build(con))
@@ -126,21 +147,53 @@ def close_run(options: RefreshOptions, run_id: str, counts: dict[str, int], erro
                    counts=counts, error=error)
 
 
+def close_failed_run(options: RefreshOptions, run_id: str, counts: dict[str, int], exc: Exception) -> None:
+    """Best effort: the run's own error matters more than failing to record it (e.g. a locked file).
+
+    A run left `running` is marked `abandoned` by the next run.
+    """
+    message = str(exc) if isinstance(exc, EvidenceError) else f"{type(exc).__name__}: {exc}"
+    try:
+        close_run(options, run_id, counts, message)
+    except EvidenceError as failed:
+        get_run_logger().warning("could not record the failure of run %s: %s", run_id, failed)
+
+
 def ctgov_query(options: RefreshOptions) -> dict[str, str]:
     return {"query.cond": options.ctgov_cond or DEFAULT_COND, "query.intr": options.ctgov_intr or DEFAULT_INTR}
 
 
-def _record_live(options: RefreshOptions, root: Path) -> None:
-    """Fetch both sources concurrently into `root` as a snapshot."""
-    ctgov = fetch_ctgov.submit(options, str(root))
-    pubmed = fetch_pubmed.submit(options, str(root))
-    fetched = [ctgov.result(), pubmed.result()]
-    cited = missing_cited_pmids(read_snapshot(root))
-    if cited:
-        fetched.append(fetch_cited_articles(str(root), cited))
+def _record_live(options: RefreshOptions, root: Path) -> Exception | None:
+    """Fetch both sources concurrently into `root` as a snapshot; the first failure is returned.
+
+    Whatever was fetched before a failure is still written to the snapshot (and then landed), so
+    a PubMed outage does not throw away a finished ClinicalTrials.gov fetch.
+    """
+    futures = [fetch_ctgov.submit(options, str(root)), fetch_pubmed.submit(options, str(root))]
+    fetched, failures = [], []
+    for future in futures:
+        try:
+            fetched.append(future.result())
+        except Exception as exc:
+            failures.append(exc)
+    if not failures:
+        cited = missing_cited_pmids(read_snapshot(root), known=stored_pmids(options))
+        try:
+            fetched.extend([fetch_cited_articles(str(root), cited)] if cited else [])
+        except Exception as exc:
+            failures.append(exc)
     writer = SnapshotWriter(root, tool_version(), files=[f for part in fetched for f in part.files])
     writer.finish(queries=_queries(options), parameters=options.as_parameters(),
                   searches=[s for part in fetched for s in part.searches])
+    return failures[0] if failures else None
+
+
+def _land_partial(options: RefreshOptions, snapshot_dir: str, run_id: str) -> dict[str, int]:
+    """After a failed fetch, land what did arrive (if anything) so it is not lost; core is not rebuilt."""
+    try:
+        return land_raw(options, snapshot_dir, run_id)
+    except SnapshotError:
+        return {}
 
 
 def _queries(options: RefreshOptions) -> dict[str, object]:
@@ -195,14 +248,15 @@ def refresh(
     open_run(options, run_id, source_dir)
     counts: dict[str, int] = {}
     try:
-        if live_dir is not None:
-            _record_live(options, live_dir)
+        fetch_failure = _record_live(options, live_dir) if live_dir is not None else None
+        if fetch_failure:
+            counts.update(_land_partial(options, source_dir, run_id))
+            raise fetch_failure
         counts.update(land_raw(options, source_dir, run_id))
         counts.update(build_warehouse(options))
         record_history(options, run_id)
     except Exception as exc:
-        message = str(exc) if isinstance(exc, EvidenceError) else f"{type(exc).__name__}: {exc}"
-        close_run(options, run_id, counts, message)
+        close_failed_run(options, run_id, counts, exc)
         raise
     finally:
         if live_dir is not None and not options.record:

@@ -119,3 +119,24 @@ def test_api_failure_is_recorded_and_nothing_half_built(refresh, monkeypatch, tm
     assert scalar(db, "select status from meta.refresh_run") == "failed"
     assert "HTTP 503" in scalar(db, "select error from meta.refresh_run")
     assert scalar(db, "select count(*) from information_schema.tables where table_schema = 'core'") == 0
+
+
+def test_pubmed_outage_keeps_the_finished_ctgov_fetch(refresh, monkeypatch, tmp_path: Path) -> None:
+    """ClinicalTrials.gov answered, PubMed did not: the studies land in raw, core is not built."""
+    import flows.refresh as flows_refresh
+    from extract.errors import SourceUnavailable
+
+    with ReplayServer() as srv:
+        page1, page2 = ctgov_pages()
+        srv.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+        srv.add("/eutils/esearch.fcgi", Reply(502, b"bad gateway"))
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setattr("extract.http.time.sleep", lambda s: None)
+        monkeypatch.setattr("flows.refresh.fetch_pubmed", flows_refresh.fetch_pubmed.with_options(retries=0))
+        db = tmp_path / "w.duckdb"
+        with pytest.raises(SourceUnavailable, match="pubmed: HTTP 502"):
+            refresh(db=str(db), mode="live")
+    assert scalar(db, "select status || ' ' || ctgov_new from meta.refresh_run") == "failed 11"
+    assert scalar(db, "select count(*) from raw.ctgov_study") == 11
+    assert scalar(db, "select count(*) from information_schema.tables where table_schema = 'core'") == 0

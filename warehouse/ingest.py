@@ -80,8 +80,9 @@ def read_articles(files: Iterable[SnapshotFile]) -> tuple[list[RawArticle], list
     return articles, deletions, per_file
 
 
-def missing_cited_pmids(snapshot: Snapshot) -> list[str]:
-    """PMIDs that the snapshot's registry records cite (referencesModule) but its PubMed files lack."""
+def missing_cited_pmids(snapshot: Snapshot, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """PMIDs the snapshot's registry records cite (referencesModule) that neither its PubMed files nor
+    `known` (the warehouse's PMIDs) hold."""
     studies, _ = read_studies(snapshot.of("ctgov"))
     articles, _, _ = read_articles(snapshot.of("pubmed"))
     cited = {
@@ -90,7 +91,7 @@ def missing_cited_pmids(snapshot: Snapshot) -> list[str]:
         for ref in study.payload.get("protocolSection", {}).get("referencesModule", {}).get("references", [])
         if ref.get("pmid")
     }
-    return sorted(cited - {a.pmid for a in articles})
+    return sorted(cited - {a.pmid for a in articles} - set(known))
 
 
 def _searches(snapshot: Snapshot, source: str, found: int) -> list[Mapping[str, object]]:

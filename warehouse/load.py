@@ -144,6 +144,15 @@ def start_run(
     )
 
 
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
+    """Runs still `running` when a new one starts died without recording their end (one writer at a time)."""
+    rows = con.execute(
+        "update meta.refresh_run set status = 'abandoned', finished_at = ?,"
+        " error = coalesce(error, 'the process ended before the run was recorded') where status = 'running'"
+        " returning run_id", [now]).fetchall()
+    return len(rows)
+
+
 RUN_COUNT_COLUMNS = (
     "ctgov_new", "ctgov_changed", "ctgov_unchanged", "pubmed_new", "pubmed_changed",
     "pubmed_unchanged", "pubmed_deleted", "studies", "publications", "outcomes", "flagged_outcomes",

@@ -7,7 +7,7 @@
 -- @column since: start of the incremental window (live runs), else NULL
 -- @column parameters: all run parameters as JSON (queries, page sizes; never credentials)
 -- @column tool_version: ketamine-evidence version that ran
--- @column status: running, success or failed
+-- @column status: running, success, failed, or abandoned (the process ended before the run was recorded)
 -- @column error: one-line error message of a failed run
 -- @column ctgov_new: study records seen for the first time
 -- @column ctgov_changed: study records whose content changed since the last stored version
