@@ -181,6 +181,19 @@ def test_evidence_summary_selects_one_reading_per_trial() -> None:
     assert week["status"] == "single_study" and pd.isna(week["prop_tau2"]) and week["rr_status"] == "no_data"
 
 
+def test_plain_primary_outcome_beats_a_later_composite() -> None:
+    """ESCAPE-TRD shape: remission at week 8 (primary) and a composite to week 32 in one window."""
+    composite = {"timepoint_days": 224.0, "flag": "definition_note", "time_window": "maintenance",
+                 "json_path": "resultsSection.outcomeMeasuresModule.outcomeMeasures[1].classes[0].x"}
+    plain = {"timepoint_days": 56.0, "time_window": "maintenance"}
+    rows = [arm("NCT3", "active", 91, 336, outcome_kind="remission", **plain),
+            arm("NCT3", "control", 60, 340, outcome_kind="remission", **plain),
+            arm("NCT3", "active", 73, 336, outcome_kind="remission", group_id="C1", **composite),
+            arm("NCT3", "control", 48, 340, outcome_kind="remission", group_id="C2", **composite)]
+    summary = evidence_summary(pd.DataFrame(rows)).iloc[0]
+    assert (summary["events_active"], summary["n_active"]) == (91, 336)
+
+
 def test_evidence_summary_of_nothing_is_an_empty_table() -> None:
     summary = evidence_summary(pd.DataFrame([arm("NCT9", "active", None, None)]))
     assert summary.empty and list(summary.columns) == list(SUMMARY_COLUMNS)

@@ -101,3 +101,12 @@ def test_a_deleted_article_that_comes_back_is_current_again(con) -> None:
     again = RawArticle("456", "1", "2025-01-01", a1.payload, datetime(2026, 3, 1), "pubmed/c.xml")
     assert save_raw_articles(con, [again], "r3").changed == 1
     assert con.execute("select pmid from raw.pubmed_article_current").fetchall() == [("456",)]
+
+
+def test_undated_relapse_rows_become_maintenance_rows() -> None:
+    from transform.pipeline import with_default_windows
+
+    rows = [{"outcome_kind": "relapse", "time_window": None, "rule": "r"},
+            {"outcome_kind": "response", "time_window": None, "rule": "r"},
+            {"outcome_kind": "time_to_relapse", "time_window": "induction", "rule": "r"}]
+    assert [r["time_window"] for r in with_default_windows(rows)] == ["maintenance", None, "induction"]

@@ -100,7 +100,8 @@ def relapse(study: str, role: str, events: int, total: int, **kw: object) -> dic
 
 def hazard(study: str, hr: float, lo: float, hi: float, **kw: object) -> dict[str, object]:
     row = {"outcome_id": f"{study}-hr", "study_key": study, "nct_id": study, "source": "registry",
-           "outcome_kind": "time_to_relapse", "effect_type": "HR", "effect": hr, "ci_lower": lo,
+           "outcome_kind": "time_to_relapse", "time_window": "maintenance",  # as core.outcome dates relapse rows
+           "effect_type": "HR", "effect": hr, "ci_lower": lo,
            "ci_upper": hi, "json_path": "resultsSection.outcomeMeasuresModule.outcomeMeasures[0].analyses[0]"}
     row.update(kw)
     return row

@@ -28,8 +28,9 @@ Which row of a trial enters a pool (``select_trials``): within one group (drug x
 outcome kind x time window x comparator type) and one trial (``study_key``), candidate "readings" are
 the sets of rows sharing source, timepoint, analysis subset, instrument, threshold and measure (the
 registry measure, i.e. ``json_path`` up to ``.classes``, or the definition text). The reading kept is
-the first by: registry before abstract; latest timepoint in the window; no analysis subset before a
-subset; plain definitions before onset/sustained/composite ones; larger active denominator (ITT);
+the first by: registry before abstract; plain definitions before onset/sustained/composite ones
+(flagged by the registry classifier, or so worded); latest timepoint in the window; no analysis
+subset before a subset; larger active denominator (ITT);
 higher confidence; then the measure name. Active arms of that reading (several doses) are combined by
 summing events and totals, as are its control arms (Cochrane Handbook 6.5.2.10).
 """
@@ -54,6 +55,9 @@ GROUP_KEYS = ("drug", "route", "population", "outcome_kind", "time_window", "com
 BAD_FLAGS = frozenset({"pct_over_100", "zero_denominator", "missing_denom"})
 PM_OPTIONS = {"atol": 1e-10, "maxiter": 500}
 _COMPOSITE = re.compile(r"\b(onset|sustain\w*|composite)\b", re.IGNORECASE)
+# Flags the registry classifier puts on rows whose definition is not the plain outcome (a composite
+# such as "remission and relapse-free to week 32", an onset/sustained response, a complement).
+NON_PLAIN_FLAGS = frozenset({"definition_note", "complement", "onset_sustained"})
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -213,22 +217,32 @@ def usable_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
     frame = outcomes[outcomes["outcome_kind"].isin(BINARY_KINDS)].copy()
     frame = frame[frame["events"].notna() & frame["total"].notna()]
     frame = frame[(frame["total"] > 0) & (frame["events"] >= 0) & (frame["events"] <= frame["total"])]
-    frame = frame[~frame["flag"].isin(BAD_FLAGS)]
+    frame = frame[~_flag_sets(frame).apply(lambda flags: bool(flags & BAD_FLAGS))]
     frame["measure"] = frame.apply(_measure_key, axis=1) if len(frame) else pd.Series(dtype=object)
     return frame
+
+
+def _flag_sets(frame: pd.DataFrame) -> pd.Series:
+    """Each row's flags as a set (flags are joined with ';')."""
+    return frame["flag"].fillna("").astype(str).str.split(";").apply(lambda tags: set(filter(None, tags)))
+
+
+def _is_plain(first: pd.Series) -> bool:
+    flags = set(filter(None, str(first.get("flag") or "").split(";")))
+    definition = first.get("definition_text")
+    return not (flags & NON_PLAIN_FLAGS) and not (isinstance(definition, str) and _COMPOSITE.search(definition))
 
 
 def _reading_rank(reading: pd.DataFrame) -> tuple:
     first = reading.iloc[0]
     active = reading[reading["arm_role"] == "active"]
-    definition = first.get("definition_text")
     confidence = _CONFIDENCE_RANK.get(str(first.get("confidence")), 3)
     timepoint = first.get("timepoint_days")
     return (
         0 if first.get("source") == "registry" else 1,
+        0 if _is_plain(first) else 1,
         -(timepoint if pd.notna(timepoint) else -1e9),
         0 if pd.isna(first.get("analysis_subset")) else 1,
-        1 if isinstance(definition, str) and _COMPOSITE.search(definition) else 0,
         -float(active["total"].sum()),
         confidence,
         str(first.get("measure")),

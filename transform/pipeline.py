@@ -47,6 +47,16 @@ def with_registry_routes(rows: list[dict], routes: dict[tuple[str, str], str]) -
     ]
 
 
+def with_default_windows(rows: list[dict]) -> list[dict]:
+    """Relapse is measured after response, in continuation: an undated relapse row is a maintenance row."""
+    relapse = ("relapse", "time_to_relapse")
+    return [
+        {**row, "time_window": "maintenance", "rule": f"{row.get('rule')}+window.relapse_is_maintenance"}
+        if row.get("outcome_kind") in relapse and not row.get("time_window") else row
+        for row in rows
+    ]
+
+
 def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> None:
     """core.outcome and core.screening, from the latest study versions and publications.
 
@@ -56,7 +66,7 @@ def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> N
     linked = _links(con)
     articles = _records(con, "select * from staging.pubmed_article order by pmid")
     publications = [{**a, "nct_ids": linked.get(a["pmid"], [])} for a in articles]
-    rows = with_registry_routes(outcome_rows(studies, publications), _routes(con))
+    rows = with_default_windows(with_registry_routes(outcome_rows(studies, publications), _routes(con)))
     insert_rows(con, "core.outcome", rows)
     insert_rows(con, "core.screening", screening_rows(studies, publications))
 

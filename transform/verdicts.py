@@ -93,10 +93,8 @@ class Finding:
 
 def prepare(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Contract columns present; trial-level effect rows without drug/route/population take the
-    values of the trial's active arms; relapse rows without a window are maintenance rows."""
+    values of the trial's active arms (undated relapse rows are maintenance rows already in core.outcome)."""
     frame = outcomes.reindex(columns=list(CONTRACT_COLUMNS)).copy()
-    relapse = frame["outcome_kind"].isin(["relapse", "time_to_relapse"]) & frame["time_window"].isna()
-    frame.loc[relapse, "time_window"] = "maintenance"
     active = frame[frame["arm_role"] == "active"].dropna(subset=["drug"])
     for col in ("drug", "route", "population"):
         per_trial = active.groupby("study_key")[col].agg(lambda s: s.mode().iat[0] if s.notna().any() else None)
