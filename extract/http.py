@@ -32,7 +32,18 @@ def redact_url(url: str) -> str:
 
 
 def redact_params(params: Mapping[str, object]) -> dict[str, object]:
-    return {k: v for k, v in params.items() if k not in SECRET_PARAMS}
+    """Drop secret keys at any depth, and secret query parameters inside URL strings."""
+    return {k: _redact_value(v) for k, v in params.items() if k not in SECRET_PARAMS}
+
+
+def _redact_value(value: object) -> object:
+    if isinstance(value, Mapping):
+        return redact_params(value)
+    if isinstance(value, list | tuple):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, str) and "://" in value and "?" in value:
+        return redact_url(value)
+    return value
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
@@ -53,9 +64,11 @@ def _retry_after_seconds(value: str | None) -> float | None:
 class Transport:
     """Opens requests at most once per `min_interval` seconds, retrying transient failures.
 
-    Retried: HTTP 429 and 5xx, timeouts and connection errors, with exponential backoff
-    (`backoff * 2**attempt`, capped at `max_backoff`) unless the server sends Retry-After.
-    Other 4xx fail at once: repeating a bad request cannot help.
+    Retried: HTTP 429 and 5xx (plus `extra_retry_statuses`), timeouts and connection errors, with
+    exponential backoff (`backoff * 2**attempt`, capped at `max_backoff`). A Retry-After header is
+    honoured up to `max_retry_after` seconds; a longer demand fails at once with that wait in the
+    message rather than hammering the server early. Other 4xx fail at once: repeating a bad request
+    cannot help.
     """
 
     source: str
@@ -64,6 +77,8 @@ class Transport:
     timeout: float = 30.0
     backoff: float = 1.0
     max_backoff: float = 60.0
+    max_retry_after: float = 600.0
+    extra_retry_statuses: frozenset[int] = frozenset()
     user_agent: str = "ketamine-evidence/0.1 (+https://github.com/ketamine-evidence)"
     sleep: Callable[[float], None] = field(default=lambda seconds: time.sleep(seconds))  # patchable
     clock: Callable[[], float] = time.monotonic
@@ -84,17 +99,20 @@ class Transport:
                 with urlopen(request, timeout=self.timeout) as response:
                     return response.read()
             except HTTPError as exc:
-                if exc.code not in RETRY_STATUSES:
+                if exc.code not in RETRY_STATUSES | self.extra_retry_statuses:
                     raise SourceUnavailable(self.source, shown, f"HTTP {exc.code} {exc.reason}") from None
                 reason = f"HTTP {exc.code} after {attempt + 1} tries"
                 wait = _retry_after_seconds(exc.headers.get("Retry-After") if exc.headers else None)
+                if wait is not None and wait > self.max_retry_after:
+                    raise SourceUnavailable(self.source, shown, f"HTTP {exc.code}; the server asks to wait "
+                                            f"{wait:.0f}s (Retry-After), try again later") from None
             except TimeoutError:
                 reason = f"timed out after {self.timeout:g}s ({attempt + 1} tries)"
             except (URLError, OSError, http.client.HTTPException) as exc:
                 why = getattr(exc, "reason", exc)
                 reason = f"connection failed ({why}) after {attempt + 1} tries"
             if attempt + 1 < self.max_tries:
-                self.sleep(min(self.max_backoff, wait if wait is not None else self.backoff * 2**attempt))
+                self.sleep(wait if wait is not None else min(self.max_backoff, self.backoff * 2**attempt))
         raise SourceUnavailable(self.source, shown, reason)
 
     def _throttle(self) -> None:

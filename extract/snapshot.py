@@ -74,6 +74,8 @@ def read_snapshot(root: str | Path) -> Snapshot:
         raise SnapshotError(f"snapshot directory {root} does not exist")
     manifest = _read_manifest(root)
     entries = _manifest_entries(manifest)
+    if manifest is not None:
+        _check_listing(root, entries)
     files = []
     for source, pattern in SOURCES.items():
         for path in sorted((root / source).glob(pattern)):
@@ -101,6 +103,18 @@ def _read_manifest(root: Path) -> dict[str, object] | None:
     if not isinstance(manifest, dict):
         raise SnapshotError(f"{path}: expected a JSON object")
     return manifest
+
+
+def _check_listing(root: Path, entries: Mapping[str, object]) -> None:
+    """With a manifest, the directory must hold exactly the response files it lists."""
+    missing = sorted(name for name in entries if not (root / name).is_file())
+    if missing:
+        raise SnapshotError(f"{root}: manifest.json lists {missing[0]} but the file is missing"
+                            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+    on_disk = sorted(f"{source}/{p.name}" for source, pattern in SOURCES.items() for p in (root / source).glob(pattern))
+    unlisted = [name for name in on_disk if name not in entries]
+    if unlisted:
+        raise SnapshotError(f"{root}: {unlisted[0]} is not listed in manifest.json (added after recording?)")
 
 
 def _check_hash(path: Path, name: str, entry: Mapping[str, object]) -> None:

@@ -90,3 +90,27 @@ def test_secrets_are_redacted() -> None:
     url = "https://eutils.example/esearch.fcgi?db=pubmed&api_key=abc&email=me%40x.org&term=k"
     assert redact_url(url) == "https://eutils.example/esearch.fcgi?db=pubmed&term=k"
     assert redact_params({"api_key": "a", "email": "b", "tool": "t"}) == {"tool": "t"}
+
+
+def test_a_long_retry_after_fails_at_once_with_the_wait() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(429, b"later", {"Retry-After": "3600"}))
+        with pytest.raises(SourceUnavailable, match="asks to wait 3600s"):
+            transport(fake, max_retry_after=600).get(f"{srv.base_url}/x")
+    assert len(srv.requests) == 1 and fake.sleeps == []
+
+
+def test_extra_statuses_are_retried_for_one_source_only() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(403, b"blocked"), Reply.json(b"{}"))
+        assert transport(fake, extra_retry_statuses=frozenset({403})).get(f"{srv.base_url}/x") == b"{}"
+        srv.add("/y", Reply(403, b"blocked"))
+        with pytest.raises(SourceUnavailable, match="HTTP 403"):
+            transport(fake).get(f"{srv.base_url}/y")
+
+
+def test_nested_requests_are_redacted() -> None:
+    request = {"url": "https://x.example/e.fcgi?term=k&api_key=abc", "params": {"email": "me@x", "db": "pubmed"}}
+    assert redact_params(request) == {"url": "https://x.example/e.fcgi?term=k", "params": {"db": "pubmed"}}

@@ -79,3 +79,14 @@ def test_manifest_records_hashes(tmp_path: Path) -> None:
     assert {f["path"] for f in manifest["files"]} == {
         "ctgov/page-0001.json", "pubmed/esearch-0001.xml", "pubmed/efetch-0001.xml"}
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])
+
+
+def test_manifest_and_directory_must_agree(tmp_path: Path) -> None:
+    write_sample(tmp_path)
+    (tmp_path / "ctgov" / "extra.json").write_text("{}")
+    with pytest.raises(SnapshotError, match=r"ctgov/extra\.json is not listed in manifest\.json"):
+        read_snapshot(tmp_path)
+    (tmp_path / "ctgov" / "extra.json").unlink()
+    (tmp_path / "pubmed" / "efetch-0001.xml").unlink()
+    with pytest.raises(SnapshotError, match=r"lists pubmed/efetch-0001\.xml but the file is missing"):
+        read_snapshot(tmp_path)

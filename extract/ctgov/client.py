@@ -42,6 +42,7 @@ def make_transport(settings: CtgovSettings, *, sleep: Callable[[float], None] = 
         max_tries=settings.max_tries,
         timeout=settings.timeout,
         sleep=sleep,
+        extra_retry_statuses=frozenset({403}),  # seen as a transient block from the API (API-NOTES #6)
     )
 
 
