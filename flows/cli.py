@@ -11,7 +11,7 @@ from pathlib import Path
 
 from extract.errors import ConfigError, EvidenceError
 from flows.settings import RefreshOptions, parse_since, tool_version
-from warehouse.db import DEFAULT_DB
+from warehouse.db import DB_ENV, DEFAULT_DB, default_db
 
 EXIT_ERROR = 2
 
@@ -35,8 +35,8 @@ def _quiet_known_errors() -> None:
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=os.environ.get("KETAMINE_EVIDENCE_DB", str(DEFAULT_DB)),
-                        help=f"DuckDB file (default: {DEFAULT_DB}, or $KETAMINE_EVIDENCE_DB)")
+    parser.add_argument("--db", default=default_db(),
+                        help=f"DuckDB file (default: ${DB_ENV}, else {DEFAULT_DB})")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,7 +28,7 @@ from flows.settings import RefreshOptions, parse_since, tool_version
 from transform.report import report_artifacts
 from warehouse import build as warehouse_build
 from warehouse import history
-from warehouse.db import DEFAULT_DB, opened
+from warehouse.db import default_db, opened
 from warehouse.ingest import ingest_snapshot, missing_cited_pmids
 from warehouse.load import abandon_stale_runs, finish_run, last_live_run_date, start_run
 
@@ -224,7 +224,7 @@ def resolve_since(db: str, since: str | None) -> date | None:
 
 @flow(name="refresh", log_prints=False)
 def refresh(
-    db: str = str(DEFAULT_DB),
+    db: str | None = None,
     mode: str = "live",
     snapshot: str | None = None,
     record: str | None = None,
@@ -235,8 +235,10 @@ def refresh(
 ) -> dict[str, object]:
     """Refresh the warehouse: live (optionally recorded), a snapshot replay, or the bundled sample.
 
-    `since` is an ISO date, or `last` for the start of the last successful live run.
+    `since` is an ISO date, or `last` for the start of the last successful live run; `db` defaults
+    to $KETAMINE_EVIDENCE_DB, else data/ketamine_evidence.duckdb.
     """
+    db = db or default_db()
     options = RefreshOptions(db=db, mode=mode, snapshot=snapshot, record=record,
                              since=resolve_since(db, since), ctgov_cond=ctgov_cond,
                              ctgov_intr=ctgov_intr, pubmed_query=pubmed_query)

@@ -39,6 +39,8 @@ class RefreshOptions:
             raise ConfigError("--snapshot DIR is required to replay a snapshot")
         if self.snapshot and not Path(self.snapshot).is_dir():
             raise ConfigError(f"--snapshot {self.snapshot}: directory does not exist")
+        if self.mode != "live" and self.since:
+            raise ConfigError("--since only applies to live runs (a replay loads the whole snapshot)")
         if self.mode != "live" and self.record:
             raise ConfigError("--record only applies to live runs (it saves what a live run fetched)")
         if self.record and Path(self.record).is_dir() and any(Path(self.record).iterdir()):

@@ -85,3 +85,17 @@ def test_locked_database_gets_a_clear_message(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert "is open in another process" in run.stderr
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_since_is_refused_for_replays(tmp_path: Path, capsys) -> None:
+    assert main(["refresh", "--offline", "--since", "2025-01-01", "--db", str(tmp_path / "w.duckdb")]) == 2
+    assert "--since only applies to live runs" in capsys.readouterr().err
+
+
+def test_db_defaults_to_the_environment(monkeypatch, tmp_path: Path) -> None:
+    from warehouse.db import default_db
+
+    monkeypatch.setenv("KETAMINE_EVIDENCE_DB", str(tmp_path / "env.duckdb"))
+    assert default_db() == str(tmp_path / "env.duckdb")
+    monkeypatch.delenv("KETAMINE_EVIDENCE_DB")
+    assert default_db() == "data/ketamine_evidence.duckdb"

@@ -7,11 +7,10 @@ plain Python/pandas values and are tested without a database.
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 
 import duckdb
 
-from transform.claims import DEFAULT_PATH, claims_frame, load_claims
+from transform.claims import Claim, claims_frame
 from transform.meta import evidence_summary
 from transform.outcomes import outcome_rows, screening_rows
 from transform.verdicts import check_claims
@@ -71,9 +70,8 @@ def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> N
     insert_rows(con, "core.screening", screening_rows(studies, publications))
 
 
-def fill_marts(con: duckdb.DuckDBPyConnection, claims_path: Path = DEFAULT_PATH) -> None:
+def fill_marts(con: duckdb.DuckDBPyConnection, claims: list[Claim]) -> None:
     """marts.claims, marts.evidence_summary and marts.claim_check from core.outcome."""
-    claims = load_claims(claims_path)
     outcomes = con.execute("select * from core.outcome").df()
     summary = evidence_summary(outcomes)
     insert_frame(con, "marts.claims", claims_frame(claims))

@@ -58,8 +58,10 @@ def _load_pubmed_staging(con: duckdb.DuckDBPyConnection, articles: list[tuple[di
 
 def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
     """Recreate staging, core and marts; on any error nothing changes (the previous build stays)."""
+    from transform.claims import load_claims
     from transform.pipeline import fill_core_outcomes, fill_marts
 
+    claims = load_claims()  # a bad claims file stops here, before anything changes
     studies = list(latest_studies(con))
     articles = list(latest_articles(con))
     with transaction(con):
@@ -69,7 +71,7 @@ def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
         run_layer(con, "core")
         fill_core_outcomes(con, [s for s, _ in studies])
         run_layer(con, "marts")
-        fill_marts(con)
+        fill_marts(con, claims)
     return count_core(con)
 
 

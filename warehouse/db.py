@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,12 @@ from extract.errors import DatabaseLocked
 from warehouse.sql_files import run_layer
 
 DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"
+DB_ENV = "KETAMINE_EVIDENCE_DB"
+
+
+def default_db() -> str:
+    """The warehouse file when none is given: $KETAMINE_EVIDENCE_DB, else data/ketamine_evidence.duckdb."""
+    return os.environ.get(DB_ENV) or str(DEFAULT_DB)
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
