@@ -27,7 +27,8 @@ class BuildCounts:
     studies: int
     publications: int
     outcomes: int
-    flagged_outcomes: int
+    flagged_outcomes: int  # rows with a problem flag (transform.outcomes.rows.PROBLEM_FLAGS)
+    flag_counts: str  # JSON: rows per flag, problem and note flags alike
 
 
 def latest_studies(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[dict, str]]:
@@ -76,10 +77,21 @@ def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
 
 
 def count_core(con: duckdb.DuckDBPyConnection) -> BuildCounts:
-    one = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
+    from transform.outcomes.rows import PROBLEM_FLAGS
+
+    def one(sql: str) -> int:
+        return con.execute(sql).fetchall()[0][0]
+
+    flags = con.execute(
+        "select tag, count(*) from (select unnest(string_split(flag, ';')) as tag from core.outcome"
+        " where flag is not null) group by tag order by tag").fetchall()
+    problem = con.execute(
+        "select count(*) from core.outcome where list_has_any(string_split(coalesce(flag, ''), ';'), ?)",
+        [sorted(PROBLEM_FLAGS)]).fetchall()[0][0]
     return BuildCounts(
         studies=one("select count(*) from core.study"),
         publications=one("select count(*) from core.publication"),
         outcomes=one("select count(*) from core.outcome"),
-        flagged_outcomes=one("select count(*) from core.outcome where flag is not null"),
+        flagged_outcomes=problem,
+        flag_counts=json.dumps(dict(flags)),
     )

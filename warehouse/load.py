@@ -156,6 +156,7 @@ def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
 RUN_COUNT_COLUMNS = (
     "ctgov_new", "ctgov_changed", "ctgov_unchanged", "pubmed_new", "pubmed_changed",
     "pubmed_unchanged", "pubmed_deleted", "studies", "publications", "outcomes", "flagged_outcomes",
+    "flag_counts",
 )
 
 

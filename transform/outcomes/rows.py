@@ -17,6 +17,14 @@ COLUMNS = (
 
 Row = dict[str, Any]
 
+# Flags that say the source itself is odd (the row is kept, with the reason). The other flags are
+# notes on a sound row: registry_abstract_disagree, definition_note, complement, onset_sustained.
+PROBLEM_FLAGS = frozenset({
+    "pct_over_100", "zero_denominator", "missing_denom", "unparsed_timepoint", "na_value",
+    "rate_not_proportion", "events_over_total", "non_integer_count", "pct_mismatch",
+    "proportion_out_of_range", "arm_unresolved",
+})
+
 
 def new_row(**values: Any) -> Row:
     unknown = set(values) - set(COLUMNS)

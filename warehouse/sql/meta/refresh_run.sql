@@ -19,7 +19,8 @@
 -- @column studies: studies in core.study after the run
 -- @column publications: publications in core.publication after the run
 -- @column outcomes: rows in core.outcome after the run
--- @column flagged_outcomes: rows in core.outcome with a flag (kept, with a reason)
+-- @column flagged_outcomes: rows in core.outcome with a problem flag (odd source values, kept with the reason)
+-- @column flag_counts: JSON object: rows in core.outcome per flag, problem flags and notes alike
 create table if not exists meta.refresh_run (
     run_id varchar primary key,
     started_at timestamp not null,
@@ -41,5 +42,6 @@ create table if not exists meta.refresh_run (
     studies integer,
     publications integer,
     outcomes integer,
-    flagged_outcomes integer
+    flagged_outcomes integer,
+    flag_counts json
 );
