@@ -152,7 +152,7 @@ def _claims(args: argparse.Namespace) -> int:
     if Path(args.db).exists():
         con = connect(args.db, read_only=True)
         try:
-            found = verdicts(con)
+            found = verdicts(con, claims if args.claims else None)
         finally:
             con.close()
     sys.stdout.write(claims_text(claims, found))

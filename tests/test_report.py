@@ -214,3 +214,16 @@ def test_relapse_reduction_points_at_the_posted_analysis(sample) -> None:
         "select verdict, trial_locator, trial_nct_id from marts.claim_check where claim_id = 'C12'").fetchall()[0]
     assert (verdict, nct) == ("misattributed", "NCT02493868")
     assert locator == "resultsSection.outcomeMeasuresModule.outcomeMeasures[0].analyses[0]"
+
+
+def test_claims_command_judges_another_claims_file(sample_db, tmp_path, capsys) -> None:
+    """An edited C01 is judged now, not shown with the stored verdict of the bundled C01."""
+    from flows.cli import main
+
+    edited = tmp_path / "claims.yaml"
+    edited.write_text("claims:\n  - id: C01\n    text: Ketamine helps 95% of people.\n    quote_hint: q\n"
+                      "    figure: 95\n    unit: percent\n    metric: response\n"
+                      "    scope: {drug: ketamine_class}\n    checkable: true\n", encoding="utf-8")
+    assert main(["claims", "--claims", str(edited), "--db", str(sample_db)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^C01\s+response\s+95 percent .* yes\s+overstated$", out, re.M), out

@@ -134,7 +134,7 @@ def claims_table(claims: pd.DataFrame) -> Table:
         for _, r in claims.iterrows()
     ]
     return Table(["id", "claim", "claimed", "scope", "verdict", "rationale", "evidence", "source location",
-                  "abstract span"], rows)
+                  "source text"], rows)
 
 
 def summary_table(summary: pd.DataFrame) -> Table:

@@ -22,10 +22,19 @@ def scope_text(scope: Scope) -> str:
     return text if len(text) <= MAX_SCOPE else text[: MAX_SCOPE - 1] + "…"
 
 
-def verdicts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    if not relation_exists(con, "marts.claim_check"):
+def verdicts(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None) -> dict[str, str]:
+    """Verdicts stored by the last build; for another claims file, judged now against the same evidence."""
+    if claims is None:
+        if not relation_exists(con, "marts.claim_check"):
+            return {}
+        return dict(con.execute("select claim_id, verdict from marts.claim_check").fetchall())
+    if not (relation_exists(con, "core.outcome") and relation_exists(con, "marts.evidence_summary")):
         return {}
-    return dict(con.execute("select claim_id, verdict from marts.claim_check").fetchall())
+    from transform.verdicts import check_claims
+
+    checked = check_claims(claims, con.sql("select * from marts.evidence_summary").df(),
+                           con.sql("select * from core.outcome").df())
+    return dict(zip(checked["claim_id"], checked["verdict"], strict=True))
 
 
 def claims_text(claims: list[Claim], found: dict[str, str] | None) -> str:
