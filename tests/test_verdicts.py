@@ -78,6 +78,14 @@ def test_misattributed_to_another_drug() -> None:
     assert "drug esketamine (claim: ketamine)" in out.loc["E", "mismatch"]
 
 
+def test_a_figure_of_another_outcome_kind_is_not_a_misattribution() -> None:
+    """64% remission elsewhere does not explain a 64% response claim: the verdict stays overstated."""
+    rows = [arm("NCT7", "active", 20, 50), arm("NCT7", "control", 10, 50),
+            arm("NCT8", "active", 32, 50, outcome_kind="remission", drug="esketamine", route="intranasal")]
+    out = verdicts([claim("K", 64, drug="ketamine")], rows)
+    assert out.loc["K", "verdict"] == "overstated"
+
+
 def test_single_trial_tolerance() -> None:
     rows = [arm("NCT6", "active", 26, 50), arm("NCT6", "control", 10, 50)]
     out = verdicts([claim("S1", 55, drug="ketamine"), claim("S2", 60, drug="ketamine")], rows)

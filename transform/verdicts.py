@@ -26,8 +26,8 @@ Rules, applied top to bottom; the first that fires gives the verdict:
     1 - CI (pooled, or the single trial's CI). Durations ("up to 88 weeks"): the longest in-scope
     follow-up reaches the figure less ``TIME_TOLERANCE`` (10%). Median time to relapse: an
     in-scope median lies in the claimed range +/- 10%.
-(c) A single-trial or pooled proportion (any drug, route, population, outcome kind, window,
-    comparator, or a single trial inside the scope) equal to the claimed point at the claim's
+(c) A single-trial or pooled proportion of the claim's outcome kind (any drug, route, population,
+    window, comparator, or a single trial inside the scope) equal to the claimed point at the claim's
     printed precision (64 matches 63.5 to 64.5); a range claim matches a pooled estimate (k >= 2)
     inside the range. Ratios: another scope's reduction within 5 points with the claim inside
     its CI. Durations and medians: another scope satisfying (b).
@@ -223,6 +223,10 @@ def _summary_matches(summary: pd.DataFrame, claim: Claim) -> pd.DataFrame:
 
 def _misattribution(claim: Claim, kind: str, active: pd.DataFrame, summary: pd.DataFrame,
                     in_scope_k: int) -> Finding | None:
+    # Only figures of the claim's own outcome kind can be its source: a 64% remission rate says
+    # nothing about where a "64% response" came from, and with hundreds of arms some would match.
+    active = active[active["outcome_kind"] == kind]
+    summary = summary[summary["outcome_kind"] == kind] if "outcome_kind" in summary else summary
     pct = _pct(active)
     hits = active[pct.apply(lambda v: _rounds_to(v, claim))]
     if not hits.empty:
