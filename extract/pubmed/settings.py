@@ -47,15 +47,10 @@ class PubMedSettings:
     max_hits_per_window: int = 9999  # esearch cannot page beyond 9,999 hits; split by date instead
     timeout: float = 60.0
     max_tries: int = 5
-    query: str = DEFAULT_QUERY
 
     @property
     def min_interval(self) -> float:
         return KEY_INTERVAL if self.api_key else NO_KEY_INTERVAL
-
-    @property
-    def requests_per_second(self) -> int:
-        return 10 if self.api_key else 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PubMedSettings:
