@@ -8,7 +8,9 @@ a synthetic esearch answer (made here, labelled as such) in front of the sample'
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -17,6 +19,9 @@ from tests.conftest import SAMPLE
 from tests.flow_support import scalar, table_digest
 from tests.support.replay_server import ReplayServer, Reply
 
+# The transports' clock without waiting (patched into extract.http only: patching time.sleep itself
+# would also stop Prefect's own background threads from pausing).
+NO_WAIT = SimpleNamespace(sleep=lambda seconds: None, time=time.time, monotonic=time.monotonic)
 SECRET_KEY = "SECRET-KEY-0123456789"
 SECRET_EMAIL = "secret.person@example.org"
 EMPTY_SET = b'<?xml version="1.0" ?>\n<PubmedArticleSet></PubmedArticleSet>\n'
@@ -110,7 +115,7 @@ def test_api_failure_is_recorded_and_nothing_half_built(refresh, monkeypatch, tm
         srv.add("/eutils/esearch.fcgi", Reply.xml(esearch(0)))
         monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
         monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
-        monkeypatch.setattr("extract.http.time.sleep", lambda s: None)
+        monkeypatch.setattr("extract.http.time", NO_WAIT)
         for name in ("fetch_ctgov", "fetch_pubmed"):
             monkeypatch.setattr(f"flows.refresh.{name}", getattr(flows_refresh, name).with_options(retries=0))
         db = tmp_path / "w.duckdb"
@@ -132,7 +137,7 @@ def test_pubmed_outage_keeps_the_finished_ctgov_fetch(refresh, monkeypatch, tmp_
         srv.add("/eutils/esearch.fcgi", Reply(502, b"bad gateway"))
         monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
         monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
-        monkeypatch.setattr("extract.http.time.sleep", lambda s: None)
+        monkeypatch.setattr("extract.http.time", NO_WAIT)
         monkeypatch.setattr("flows.refresh.fetch_pubmed", flows_refresh.fetch_pubmed.with_options(retries=0))
         db = tmp_path / "w.duckdb"
         with pytest.raises(SourceUnavailable, match="pubmed: HTTP 502"):

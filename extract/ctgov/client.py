@@ -8,7 +8,6 @@ caller can land it in raw storage before anything is transformed.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -35,14 +34,15 @@ class Page:
     page_number: int
 
 
-def make_transport(settings: CtgovSettings, *, sleep: Callable[[float], None] = time.sleep) -> Transport:
+def make_transport(settings: CtgovSettings, *, sleep: Callable[[float], None] | None = None) -> Transport:
+    options: dict = {"sleep": sleep} if sleep is not None else {}
     return Transport(
         SOURCE,
         min_interval=settings.min_interval,
         max_tries=settings.max_tries,
         timeout=settings.timeout,
-        sleep=sleep,
         extra_retry_statuses=frozenset({403}),  # seen as a transient block from the API (API-NOTES #6)
+        **options,
     )
 
 
