@@ -203,6 +203,12 @@ def _phrase_timepoint(sentence: str) -> Timepoint:
     return Timepoint(m.group(0), None, None, None) if m else Timepoint("", None, None, None)
 
 
+def _located(doc: _Abstract, start: int, end: int, rule: str) -> Row:
+    """Where a kept number sits: its stable id, character offsets and text in the abstract."""
+    return {"outcome_id": outcome_id("abstract", doc.nct_id, doc.pmid, f"{start}:{end}"),
+            "span_start": start, "span_end": end, "span_text": doc.text[start:end], "rule": rule}
+
+
 def _base(
     doc: _Abstract,
     kind: str,
@@ -255,14 +261,7 @@ def _figure_row(
     mentions: list[Mention],
 ) -> Row:
     row = _base(doc, kind, arm, subset, point, mentions, sentence)
-    start, end = offset + figure.start, offset + figure.end
-    row.update(
-        outcome_id=outcome_id("abstract", doc.nct_id, doc.pmid, f"{start}:{end}"),
-        span_start=start,
-        span_end=end,
-        span_text=doc.text[start:end],
-        rule=f"abstract.{figure.form}",
-    )
+    row.update(_located(doc, offset + figure.start, offset + figure.end, f"abstract.{figure.form}"))
     size = _size_for(doc, arm)
     numbers = figure.numbers(size)
     row.update(
@@ -307,13 +306,8 @@ def _effect_row(
     subset = _subset(subsets, index, count, effect.start, effect.end, kind)
     point = _timepoint(sentence, effect.start, effect.end)
     row = _base(doc, kind, active, subset, point, mentions, sentence)
-    start, end = offset + effect.start, offset + effect.end
+    row.update(_located(doc, offset + effect.start, offset + effect.end, f"abstract.effect.{effect.effect_type}"))
     row.update(
-        outcome_id=outcome_id("abstract", doc.nct_id, doc.pmid, f"{start}:{end}"),
-        span_start=start,
-        span_end=end,
-        span_text=doc.text[start:end],
-        rule=f"abstract.effect.{effect.effect_type}",
         effect_type=effect.effect_type,
         effect=effect.estimate,
         ci_lower=effect.lower,
