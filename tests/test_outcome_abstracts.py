@@ -159,3 +159,17 @@ def test_never_raises_and_spans_hold(text: str) -> None:
 @given(st.text())
 def test_never_raises_on_any_text(text: str) -> None:
     abstract_outcomes("1", text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "events", "total"),
+    [
+        ("Of the 17 participants who received ketamine, 71% met response criteria at 24 hours.", 12, 17),
+        ("Among 40 patients randomized to esketamine, 45% were in remission at day 28.", 18, 40),
+    ],
+)
+def test_arm_size_written_before_the_drug(sentence: str, events: int, total: int) -> None:
+    """Zarate 2006 / trial-report phrasing (our words): the arm size precedes the drug name."""
+    (row,) = abstract_outcomes("1", sentence)
+    assert (row["events"], row["total"]) == (events, total)
+    assert "rounded" in row["rounding_note"]

@@ -18,6 +18,13 @@ _DOSE = re.compile(
 )
 _FLEXIBLE = re.compile(r"\bflexibl[ey]", re.IGNORECASE)
 _SIZE = re.compile(r"\(?\s*\bn\s*=\s*(\d+)", re.IGNORECASE)
+# "Of the 17 participants who received ketamine": the arm's size written before the drug.
+_SIZE_BEFORE = re.compile(
+    r"\b(?:of|among)(?: the| all)?\s+(\d+)\s+(?:participants|patients|subjects|people|adults|individuals)"
+    r"\s+(?:who\s+)?(?:received|were given|given|were randomi[sz]ed to|randomi[sz]ed to|treated with|"
+    r"were treated with|assigned to|were assigned to)\s*$",
+    re.IGNORECASE,
+)
 _CROSSOVER = re.compile(r"\bthen\b|\bfollowed by\b|\bcrossover\b|\bfirst\b", re.IGNORECASE)
 
 
@@ -97,9 +104,10 @@ def _per_dose(text: str, mention: Mention) -> tuple[Mention, ...]:
 
 def _mention(text: str, start: int, end: int, fields: dict[str, str], taken: list) -> Mention:
     nxt = min((s for s, _, _ in taken if s >= end), default=len(text))
+    prev = max((e for _, e, _ in taken if e <= start), default=0)
     after = text[end:nxt]
     dose_m = _DOSE.match(after.lstrip(" ")) if after.lstrip(" ")[:1].isdigit() else None
-    size_m = _SIZE.search(after[:100])
+    size_m = _SIZE.search(after[:100]) or _SIZE_BEFORE.search(text[max(prev, start - 100):start])
     dose = normalize_dose(dose_m.group(0)) if dose_m else None
     label = text[start:end] + (after[: dose_m.end() + len(after) - len(after.lstrip(" "))] if dose_m else "")
     return Mention(
