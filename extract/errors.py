@@ -14,11 +14,12 @@ class EvidenceError(Exception):
 class SourceUnavailable(EvidenceError):
     """A remote API kept failing (HTTP 429/5xx, timeouts) after all retries, or refused the request."""
 
-    def __init__(self, source: str, request: str, reason: str) -> None:
+    def __init__(self, source: str, request: str, reason: str, *, retryable: bool = True) -> None:
         super().__init__(f"{source}: {reason} for {request}")
         self.source = source
         self.request = request
         self.reason = reason
+        self.retryable = retryable  # False: trying again soon cannot help (long Retry-After, query too broad)
 
 
 class MalformedResponse(EvidenceError):

@@ -105,7 +105,8 @@ class Transport:
                 wait = _retry_after_seconds(exc.headers.get("Retry-After") if exc.headers else None)
                 if wait is not None and wait > self.max_retry_after:
                     raise SourceUnavailable(self.source, shown, f"HTTP {exc.code}; the server asks to wait "
-                                            f"{wait:.0f}s (Retry-After), try again later") from None
+                                            f"{wait:.0f}s (Retry-After), try again later",
+                                            retryable=False) from None
             except TimeoutError:
                 reason = f"timed out after {self.timeout:g}s ({attempt + 1} tries)"
             except (URLError, OSError, http.client.HTTPException) as exc:

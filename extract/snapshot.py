@@ -149,6 +149,15 @@ class SnapshotWriter:
         })
         return SnapshotFile(source, f"{source}/{name}", path, fetched, clean)
 
+    def discard_unlisted(self) -> list[Path]:
+        """Delete response files this writer did not account for, so the snapshot matches its manifest."""
+        listed = {str(f["path"]) for f in self.files}
+        stray = [p for source, pattern in SOURCES.items() for p in (self.root / source).glob(pattern)
+                 if f"{source}/{p.name}" not in listed]
+        for path in stray:
+            path.unlink()
+        return stray
+
     def finish(self, queries: Mapping[str, object], parameters: Mapping[str, object],
                searches: list[Mapping[str, object]] | None = None) -> Path:
         manifest = {

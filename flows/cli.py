@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from extract.errors import ConfigError, EvidenceError
-from flows.settings import RefreshOptions, parse_since, tool_version
+from flows.settings import RefreshOptions, check_since, parse_since, tool_version
 from warehouse.db import DB_ENV, DEFAULT_DB, default_db
 
 EXIT_ERROR = 2
@@ -88,6 +88,7 @@ def _refresh(args: argparse.Namespace) -> int:
     from flows.refresh import refresh
 
     mode = "offline" if args.offline else "snapshot" if args.snapshot else "live"
+    check_since(mode, args.since)
     options = RefreshOptions(
         db=args.db, mode=mode, snapshot=args.snapshot, record=args.record,
         since=None if args.since == "last" else parse_since(args.since),

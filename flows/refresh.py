@@ -24,7 +24,7 @@ from extract.errors import EvidenceError, SnapshotError, SourceUnavailable
 from extract.pubmed import client as pubmed_client
 from extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
 from extract.snapshot import SnapshotWriter, read_snapshot, utcnow
-from flows.settings import RefreshOptions, parse_since, tool_version
+from flows.settings import RefreshOptions, check_since, parse_since, tool_version
 from transform.report import report_artifacts
 from warehouse import build as warehouse_build
 from warehouse import history
@@ -37,8 +37,8 @@ def _transient(task: object, task_run: object, state: object) -> bool:
     """Retry a fetch task only when the API kept failing; a malformed answer or a bad option won't heal."""
     try:
         state.result()  # type: ignore[attr-defined]
-    except SourceUnavailable:
-        return True
+    except SourceUnavailable as exc:
+        return exc.retryable
     except Exception:
         return False
     return False
@@ -111,7 +111,7 @@ def fetch_cited_articles(root: str, pmids: list[str]) -> Fetched:
                                       progress=get_run_logger().info)
     for page in pages:
         writer.add("pubmed", f"cited-{page.name}.xml", page.body, page.request)
-    search = {"source": "pubmed", "query": "PMIDs cited by registry records, missed by the search",
+    search = {"source": "citation", "query": "PubMed records cited by registry records, missed by the search",
               "hits": len(pmids)}
     return Fetched(writer.files, [search])
 
@@ -155,7 +155,7 @@ def close_failed_run(options: RefreshOptions, run_id: str, counts: dict[str, int
     message = str(exc) if isinstance(exc, EvidenceError) else f"{type(exc).__name__}: {exc}"
     try:
         close_run(options, run_id, counts, message)
-    except EvidenceError as failed:
+    except Exception as failed:
         get_run_logger().warning("could not record the failure of run %s: %s", run_id, failed)
 
 
@@ -177,12 +177,15 @@ def _record_live(options: RefreshOptions, root: Path) -> Exception | None:
         except Exception as exc:
             failures.append(exc)
     if not failures:
-        cited = missing_cited_pmids(read_snapshot(root), known=stored_pmids(options))
+        # A recorded snapshot must stand alone, so it gets every cited article, stored or not.
+        known = set() if options.record else stored_pmids(options)
+        cited = missing_cited_pmids(read_snapshot(root), known=known)
         try:
             fetched.extend([fetch_cited_articles(str(root), cited)] if cited else [])
         except Exception as exc:
             failures.append(exc)
     writer = SnapshotWriter(root, tool_version(), files=[f for part in fetched for f in part.files])
+    writer.discard_unlisted()  # pages of a failed (or retried) fetch that never completed
     writer.finish(queries=_queries(options), parameters=options.as_parameters(),
                   searches=[s for part in fetched for s in part.searches])
     return failures[0] if failures else None
@@ -239,6 +242,7 @@ def refresh(
     to $KETAMINE_EVIDENCE_DB, else data/ketamine_evidence.duckdb.
     """
     db = db or default_db()
+    check_since(mode, since)
     options = RefreshOptions(db=db, mode=mode, snapshot=snapshot, record=record,
                              since=resolve_since(db, since), ctgov_cond=ctgov_cond,
                              ctgov_intr=ctgov_intr, pubmed_query=pubmed_query)

@@ -39,8 +39,7 @@ class RefreshOptions:
             raise ConfigError("--snapshot DIR is required to replay a snapshot")
         if self.snapshot and not Path(self.snapshot).is_dir():
             raise ConfigError(f"--snapshot {self.snapshot}: directory does not exist")
-        if self.mode != "live" and self.since:
-            raise ConfigError("--since only applies to live runs (a replay loads the whole snapshot)")
+        check_since(self.mode, self.since)
         if self.mode != "live" and self.record:
             raise ConfigError("--record only applies to live runs (it saves what a live run fetched)")
         if self.record and Path(self.record).is_dir() and any(Path(self.record).iterdir()):
@@ -54,6 +53,11 @@ class RefreshOptions:
 
     def as_parameters(self) -> dict[str, object]:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
+
+
+def check_since(mode: str, since: object) -> None:
+    if mode != "live" and since:
+        raise ConfigError("--since only applies to live runs (a replay loads the whole snapshot)")
 
 
 def parse_since(text: str | None) -> date | None:

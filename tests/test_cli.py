@@ -37,7 +37,7 @@ def test_offline_refresh_then_status(harness, tmp_path: Path, capsys) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["refresh", "--offline", "--since", "last week"], "--since expects a date like 2025-01-31"),
+        (["refresh", "--since", "last week"], "--since expects a date like 2025-01-31"),
         (["refresh", "--offline", "--record", "x"], "--record only applies to live runs"),
         (["refresh", "--snapshot", "/nonexistent/snap"], "--snapshot /nonexistent/snap: directory does not exist"),
         (["status"], "does not exist yet"),
@@ -87,8 +87,9 @@ def test_locked_database_gets_a_clear_message(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
-def test_since_is_refused_for_replays(tmp_path: Path, capsys) -> None:
-    assert main(["refresh", "--offline", "--since", "2025-01-01", "--db", str(tmp_path / "w.duckdb")]) == 2
+@pytest.mark.parametrize("since", ["2025-01-01", "last"])
+def test_since_is_refused_for_replays(since: str, tmp_path: Path, capsys) -> None:
+    assert main(["refresh", "--offline", "--since", since, "--db", str(tmp_path / "w.duckdb")]) == 2
     assert "--since only applies to live runs" in capsys.readouterr().err
 
 

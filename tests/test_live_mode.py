@@ -92,7 +92,7 @@ def test_live_run_records_a_replayable_snapshot_without_secrets(refresh, server,
 
     manifest = json.loads((record / "manifest.json").read_text())
     searches = sorted((s["source"], s["hits"]) for s in manifest["searches"])
-    assert searches == [("ctgov", 11), ("pubmed", 1), ("pubmed", 12)]  # search hits, then the cited PMID
+    assert searches == [("citation", 1), ("ctgov", 11), ("pubmed", 12)]  # the cited PMID is citation searching
     for path in record.rglob("*"):
         if path.is_file():
             text = path.read_text(errors="replace")
@@ -145,3 +145,43 @@ def test_pubmed_outage_keeps_the_finished_ctgov_fetch(refresh, monkeypatch, tmp_
     assert scalar(db, "select status || ' ' || ctgov_new from meta.refresh_run") == "failed 11"
     assert scalar(db, "select count(*) from raw.ctgov_study") == 11
     assert scalar(db, "select count(*) from information_schema.tables where table_schema = 'core'") == 0
+
+
+def test_pubmed_failing_after_its_search_keeps_a_readable_recording(refresh, monkeypatch, tmp_path: Path) -> None:
+    """esearch answered, efetch failed: the orphaned esearch page is dropped, CT.gov still lands."""
+    import flows.refresh as flows_refresh
+    from extract.errors import SourceUnavailable
+    from extract.snapshot import read_snapshot
+
+    with ReplayServer() as srv:
+        page1, page2 = ctgov_pages()
+        srv.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+        srv.add("/eutils/esearch.fcgi", Reply.xml(esearch(12)))
+        srv.add("/eutils/efetch.fcgi", Reply(502, b"bad gateway"))
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setattr("extract.http.time", NO_WAIT)
+        monkeypatch.setattr("flows.refresh.fetch_pubmed", flows_refresh.fetch_pubmed.with_options(retries=0))
+        db, record = tmp_path / "w.duckdb", tmp_path / "rec"
+        with pytest.raises(SourceUnavailable, match="pubmed: HTTP 502"):
+            refresh(db=str(db), mode="live", record=str(record))
+    assert [f.name for f in read_snapshot(record).files] == ["ctgov/page-0001.json", "ctgov/page-0002.json"]
+    assert not (record / "pubmed").exists() or not any((record / "pubmed").iterdir())
+    assert scalar(db, "select count(*) from raw.ctgov_study") == 11
+
+
+def test_only_persistent_api_failures_are_retried_by_the_task() -> None:
+    from flows.refresh import _transient
+
+    class State:
+        def __init__(self, exc: Exception) -> None:
+            self.exc = exc
+
+        def result(self) -> None:
+            raise self.exc
+
+    from extract.errors import MalformedResponse, SourceUnavailable
+
+    assert _transient(None, None, State(SourceUnavailable("ctgov", "u", "HTTP 503")))
+    assert not _transient(None, None, State(SourceUnavailable("ctgov", "u", "wait 3600s", retryable=False)))
+    assert not _transient(None, None, State(MalformedResponse("u", "truncated JSON")))

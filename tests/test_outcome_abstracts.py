@@ -173,3 +173,15 @@ def test_arm_size_written_before_the_drug(sentence: str, events: int, total: int
     (row,) = abstract_outcomes("1", sentence)
     assert (row["events"], row["total"]) == (events, total)
     assert "rounded" in row["rounding_note"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Of the 40 patients randomized to esketamine or placebo, 45% were in remission at day 28.",
+        "Among 60 patients randomized to ketamine and midazolam, 64% responded with ketamine at 24 hours.",
+    ],
+)
+def test_a_whole_trial_size_is_not_an_arm_size(sentence: str) -> None:
+    rows = abstract_outcomes("1", sentence)
+    assert rows and all(r["total"] is None for r in rows)

@@ -110,3 +110,25 @@ def test_undated_relapse_rows_become_maintenance_rows() -> None:
             {"outcome_kind": "response", "time_window": None, "rule": "r"},
             {"outcome_kind": "time_to_relapse", "time_window": "induction", "rule": "r"}]
     assert [r["time_window"] for r in with_default_windows(rows)] == ["maintenance", None, "induction"]
+
+
+def test_replaying_an_older_snapshot_again_adds_nothing(con) -> None:
+    init_schemas(con)
+    a, b = study("NCT00000006", "A"), study("NCT00000006", "B")
+    save_raw_studies(con, [raw(a, T0)], "r1")
+    save_raw_studies(con, [raw(b, T1)], "r2")
+    for run in ("r3", "r4"):
+        replay = save_raw_studies(con, [raw(copy.deepcopy(a), T0)], run)
+        assert (replay.new, replay.changed, replay.unchanged) == (0, 0, 1)
+    assert con.execute("select count(*) from raw.ctgov_study").fetchall()[0][0] == 2
+
+
+def test_only_long_stale_runs_are_abandoned(con) -> None:
+    from warehouse.load import abandon_stale_runs
+
+    init_schemas(con)
+    con.execute("insert into meta.refresh_run (run_id, started_at, mode, status) values"
+                " ('dead', '2026-01-01 00:00', 'live', 'running'), ('busy', '2026-01-02 05:00', 'live', 'running')")
+    assert abandon_stale_runs(con, datetime(2026, 1, 2, 6, 0)) == 1
+    assert con.execute("select run_id, status from meta.refresh_run order by run_id").fetchall() == [
+        ("busy", "running"), ("dead", "abandoned")]

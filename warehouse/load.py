@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -47,12 +47,15 @@ def canonical_sha(study: Mapping[str, object]) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
-# A record is unchanged only when it equals the *current* version (raw.*_current): a change back to an
-# earlier version, or a deleted PubMed record that comes back, is stored again as a new version.
+# Unchanged: the record equals the *current* version (raw.*_current), or this very content is already
+# stored as fetched at that time or later (replaying an older snapshot). A change back to an earlier
+# version fetched anew, or a deleted PubMed record that comes back, is stored again as a new version.
 _CLASSIFY_AND_INSERT = """
 create or replace temp table _classified as
 select i.*,
        case when c.sha256 = i.sha256 then 'unchanged'
+            when exists (select 1 from {table} r where r.{key} = i.{key} and r.sha256 = i.sha256
+                         and r.fetched_at >= i.fetched_at) then 'unchanged'
             when exists (select 1 from {table} r where r.{key} = i.{key}) then 'changed'
             else 'new' end as status
 from (select distinct on ({key}, sha256) * from _incoming) i
@@ -144,12 +147,15 @@ def start_run(
     )
 
 
+STALE_AFTER = timedelta(hours=12)  # far longer than a full live refresh takes
+
+
 def abandon_stale_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
-    """Runs still `running` when a new one starts died without recording their end (one writer at a time)."""
+    """Runs still `running` long after they started died without recording their end."""
     rows = con.execute(
         "update meta.refresh_run set status = 'abandoned', finished_at = ?,"
-        " error = coalesce(error, 'the process ended before the run was recorded') where status = 'running'"
-        " returning run_id", [now]).fetchall()
+        " error = coalesce(error, 'the process ended before the run was recorded')"
+        " where status = 'running' and started_at < ? returning run_id", [now, now - STALE_AFTER]).fetchall()
     return len(rows)
 
 

@@ -185,7 +185,7 @@ def _halves(window: Window, until: date | None, request: dict) -> tuple[Window, 
     high = _parse_ymd(window[1]) or until or date.today()
     if low >= high:
         raise SourceUnavailable(SOURCE, f"esearch {request}",
-                                "more hits on a single day than esearch can page; narrow the query")
+                                "more hits on a single day than esearch can page; narrow the query", retryable=False)
     middle = low + (high - low) // 2
     return (_ymd(low), _ymd(middle)), (_ymd(middle + timedelta(days=1)), _ymd(high))
 

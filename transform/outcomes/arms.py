@@ -102,12 +102,21 @@ def _per_dose(text: str, mention: Mention) -> tuple[Mention, ...]:
     return tuple(out)
 
 
+_MORE_ARMS = re.compile(r"^[^,.;]*?\b(?:or|and|plus|vs\.?|versus|compared)\b", re.IGNORECASE)
+
+
+def _size_before(before: str, after: str) -> re.Match[str] | None:
+    """The size before the drug counts only when no other arm follows in the same clause
+    ("Of the 40 patients randomized to esketamine or placebo" is the whole trial, not one arm)."""
+    return None if _MORE_ARMS.search(after) else _SIZE_BEFORE.search(before)
+
+
 def _mention(text: str, start: int, end: int, fields: dict[str, str], taken: list) -> Mention:
     nxt = min((s for s, _, _ in taken if s >= end), default=len(text))
     prev = max((e for _, e, _ in taken if e <= start), default=0)
     after = text[end:nxt]
     dose_m = _DOSE.match(after.lstrip(" ")) if after.lstrip(" ")[:1].isdigit() else None
-    size_m = _SIZE.search(after[:100]) or _SIZE_BEFORE.search(text[max(prev, start - 100):start])
+    size_m = _SIZE.search(after[:100]) or _size_before(text[max(prev, start - 100):start], after)
     dose = normalize_dose(dose_m.group(0)) if dose_m else None
     label = text[start:end] + (after[: dose_m.end() + len(after) - len(after.lstrip(" "))] if dose_m else "")
     return Mention(

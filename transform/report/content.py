@@ -26,7 +26,8 @@ PRISMA_STEPS = {
     "included_studies": "Studies included",
     "studies_without_registry_record": "Included studies without a registry record",
 }
-SOURCE_NAMES = {"ctgov": "ClinicalTrials.gov", "pubmed": "PubMed", "all": "all sources"}
+SOURCE_NAMES = {"ctgov": "ClinicalTrials.gov", "pubmed": "PubMed", "citation": "citation searching",
+                "all": "all sources"}
 EMPTY = {
     "claims": "No claims are in the warehouse.",
     "summary": "No pooled estimates: marts.evidence_summary is empty (no usable response, remission or "
