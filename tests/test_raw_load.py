@@ -132,3 +132,21 @@ def test_only_long_stale_runs_are_abandoned(con) -> None:
     assert abandon_stale_runs(con, datetime(2026, 1, 2, 6, 0)) == 1
     assert con.execute("select run_id, status from meta.refresh_run order by run_id").fetchall() == [
         ("busy", "running"), ("dead", "abandoned")]
+
+
+def test_older_warehouse_files_are_brought_up_to_date_or_refused(con) -> None:
+    import pytest
+
+    from extract.errors import ConfigError
+
+    con.execute("create schema meta")
+    con.execute("create table meta.refresh_run (run_id varchar primary key, started_at timestamp not null,"
+                " mode varchar not null, status varchar not null)")
+    con.execute("create schema raw")
+    con.execute("create table raw.ctgov_study (nct_id varchar, version_date varchar, sha256 varchar,"
+                " payload json, run_id varchar, fetched_at timestamp, source_file varchar,"
+                " primary key (nct_id, sha256))")
+    with pytest.raises(ConfigError, match=r"raw\.ctgov_study was created by an older ketamine-evidence"):
+        init_schemas(con)
+    columns = [r[0] for r in con.execute("describe meta.refresh_run").fetchall()]
+    assert "flag_counts" in columns

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from extract.errors import DatabaseLocked
+from extract.errors import ConfigError, DatabaseLocked
 from warehouse.sql_files import run_layer
 
 DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"
@@ -38,10 +38,27 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         raise
 
 
+# Columns added after a table first shipped: existing warehouse files get them on open.
+ADDED_COLUMNS = (("meta.refresh_run", "flag_counts", "json"),)
+
+
 def init_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    """Create raw and meta tables if missing; never drops anything."""
+    """Create raw and meta tables if missing, and bring older files up to date; never drops anything."""
     for layer in ("raw", "meta"):
         run_layer(con, layer)
+    for table, column, kind in ADDED_COLUMNS:
+        con.execute(f"alter table {table} add column if not exists {column} {kind}")
+    _check_raw_keys(con)
+
+
+def _check_raw_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Raw versions are keyed by (id, sha256, run_id) since 0.1; an older key would refuse a change back."""
+    old = con.execute(
+        "select table_name from duckdb_constraints() where schema_name = 'raw' and constraint_type = 'PRIMARY KEY'"
+        " and not list_contains(constraint_column_names, 'run_id')").fetchall()
+    if old:
+        raise ConfigError(f"raw.{old[0][0]} was created by an older ketamine-evidence; replay your snapshots "
+                          "into a new --db file")
 
 
 @contextmanager
