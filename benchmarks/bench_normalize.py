@@ -17,7 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from transform.outcomes import abstract_outcomes, registry_outcomes  # noqa: E402
+from ketamine_evidence.transform.outcomes import abstract_outcomes, registry_outcomes  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "snapshot"
 

@@ -23,9 +23,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extract.ctgov.parse import flatten_study  # noqa: E402
-from warehouse.frames import insert_frame  # noqa: E402
-from warehouse.sql_files import objects, run_layer  # noqa: E402
+from ketamine_evidence.extract.ctgov.parse import flatten_study  # noqa: E402
+from ketamine_evidence.warehouse.frames import insert_frame  # noqa: E402
+from ketamine_evidence.warehouse.sql_files import objects, run_layer  # noqa: E402
 
 RESULTS = ROOT.parent / "shared" / "data" / "raw" / "meta-harness" / "esketamine-trd-madrs" / "ctgov_results"
 TRIALS = ("NCT02493868", "NCT04338321")

@@ -28,7 +28,7 @@ PATTERNS = ("metapub-fixtures/pmid_xml/*.xml", "biopython-tests/Entrez/pubmed*.x
 
 
 def real_articles() -> list[bytes]:
-    from extract.pubmed.parse import ArticleRecord, iter_pubmed_xml
+    from ketamine_evidence.extract.pubmed.parse import ArticleRecord, iter_pubmed_xml
 
     found = []
     for pattern in PATTERNS:
@@ -50,7 +50,7 @@ def build_file(path: Path, articles: list[bytes], count: int) -> None:
 def worker(parser: str, path: str) -> dict:
     from Bio import Entrez
 
-    from extract.pubmed.parse import iter_pubmed_xml
+    from ketamine_evidence.extract.pubmed.parse import iter_pubmed_xml
 
     start = time.perf_counter()
     if parser == "iter_pubmed_xml":

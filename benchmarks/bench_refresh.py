@@ -31,16 +31,16 @@ def raw_rows(db: Path) -> int:
 
 def timed_cli(db: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "flows.cli", "refresh", "--offline", "--db", str(db)],
+    subprocess.run([sys.executable, "-m", "ketamine_evidence.flows.cli", "refresh", "--offline", "--db", str(db)],
                    cwd=ROOT, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
 def timed_functions(db: Path) -> float:
-    from extract.snapshot import read_snapshot
-    from warehouse.build import build
-    from warehouse.db import opened
-    from warehouse.ingest import ingest_snapshot
+    from ketamine_evidence.extract.snapshot import read_snapshot
+    from ketamine_evidence.warehouse.build import build
+    from ketamine_evidence.warehouse.db import opened
+    from ketamine_evidence.warehouse.ingest import ingest_snapshot
 
     start = time.perf_counter()
     with opened(db) as con:

@@ -37,11 +37,11 @@ def multiplied_snapshot(root: Path, factor: int) -> Path:
 
 
 def build_warehouse(db: Path, snapshot: Path) -> float:
-    from extract.snapshot import read_snapshot
-    from warehouse.build import build
-    from warehouse.db import init_schemas
-    from warehouse.history import record_history
-    from warehouse.ingest import ingest_snapshot
+    from ketamine_evidence.extract.snapshot import read_snapshot
+    from ketamine_evidence.warehouse.build import build
+    from ketamine_evidence.warehouse.db import init_schemas
+    from ketamine_evidence.warehouse.history import record_history
+    from ketamine_evidence.warehouse.ingest import ingest_snapshot
 
     start = time.perf_counter()
     con = duckdb.connect(str(db))
@@ -54,7 +54,7 @@ def build_warehouse(db: Path, snapshot: Path) -> float:
 
 
 def timed_report(db: Path, out: Path) -> tuple[float, int, int]:
-    from transform.report import write_report
+    from ketamine_evidence.warehouse.report import write_report
 
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -71,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100])
     args = parser.parse_args()
-    from transform.report import plots  # noqa: F401  (import matplotlib once, outside the timings)
+    from ketamine_evidence.warehouse.report import plots  # noqa: F401  (import matplotlib once, outside the timings)
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,10 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR  # noqa: E402
-from extract.pubmed.settings import DEFAULT_QUERY  # noqa: E402
-from extract.snapshot import FORMAT, read_snapshot, sha256_bytes, utcnow  # noqa: E402
-from warehouse.ingest import read_articles, read_studies  # noqa: E402
+from ketamine_evidence.extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR  # noqa: E402
+from ketamine_evidence.extract.pubmed.settings import DEFAULT_QUERY  # noqa: E402
+from ketamine_evidence.extract.snapshot import FORMAT, read_snapshot, sha256_bytes, utcnow  # noqa: E402
+from ketamine_evidence.warehouse.ingest import read_articles, read_studies  # noqa: E402
 
 SNAPSHOT = ROOT / "examples" / "snapshot"
 

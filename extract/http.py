@@ -15,7 +15,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
-from extract.errors import SourceUnavailable
+from ketamine_evidence.extract.errors import SourceUnavailable
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"api_key", "email"})

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extract.errors import SnapshotError
-from extract.http import SECRET_PARAMS, redact_params
+from ketamine_evidence.extract.errors import SnapshotError
+from ketamine_evidence.extract.http import SECRET_PARAMS, redact_params
 
 FORMAT = "ketamine-evidence-snapshot/1"
 SOURCES = {"ctgov": "*.json", "pubmed": "*.xml"}

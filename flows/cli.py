@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from extract.errors import ConfigError, EvidenceError
-from flows.settings import RefreshOptions, check_since, parse_since, tool_version
-from warehouse.db import DB_ENV, DEFAULT_DB, default_db
+from ketamine_evidence.extract.errors import ConfigError, EvidenceError
+from ketamine_evidence.flows.settings import RefreshOptions, check_since, parse_since, tool_version
+from ketamine_evidence.warehouse.db import DB_ENV, DEFAULT_DB, default_db
 
 EXIT_ERROR = 2
 
@@ -85,7 +85,7 @@ def _add_analyst_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from flows.refresh import refresh
+    from ketamine_evidence.flows.refresh import refresh
 
     mode = "offline" if args.offline else "snapshot" if args.snapshot else "live"
     check_since(mode, args.since)
@@ -105,13 +105,13 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _describe(db: str) -> str:
-    from warehouse.status import describe
+    from ketamine_evidence.warehouse.status import describe
 
     return describe(db)
 
 
 def _status(args: argparse.Namespace) -> int:
-    from warehouse.status import describe
+    from ketamine_evidence.warehouse.status import describe
 
     print(f"DuckDB file: {Path(args.db).resolve()}")
     print(describe(args.db, runs=args.runs))
@@ -119,7 +119,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _dictionary(args: argparse.Namespace) -> int:
-    from warehouse.dictionary import render
+    from ketamine_evidence.warehouse.dictionary import render
 
     text = render()
     if args.output == "-":
@@ -130,8 +130,8 @@ def _dictionary(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from transform.report import write_report
-    from warehouse.db import connect
+    from ketamine_evidence.warehouse.db import connect
+    from ketamine_evidence.warehouse.report import write_report
 
     con = connect(args.db, read_only=True)
     try:
@@ -144,9 +144,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _claims(args: argparse.Namespace) -> int:
-    from transform.claims import load_claims
-    from transform.report.terminal import claims_text, verdicts
-    from warehouse.db import connect
+    from ketamine_evidence.transform.claims import load_claims
+    from ketamine_evidence.warehouse.db import connect
+    from ketamine_evidence.warehouse.report.terminal import claims_text, verdicts
 
     claims = load_claims(args.claims) if args.claims else load_claims()
     found = None
@@ -161,8 +161,8 @@ def _claims(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from transform.report.export import check_format, export
-    from warehouse.db import connect
+    from ketamine_evidence.warehouse.db import connect
+    from ketamine_evidence.warehouse.report.export import check_format, export
 
     check_format(args.format)
     con = connect(args.db, read_only=True)

@@ -17,20 +17,20 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from extract.ctgov import client as ctgov_client
-from extract.ctgov.parse import page_info
-from extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, CtgovSettings
-from extract.errors import EvidenceError, SnapshotError, SourceUnavailable
-from extract.pubmed import client as pubmed_client
-from extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
-from extract.snapshot import SnapshotWriter, read_snapshot, utcnow
-from flows.settings import RefreshOptions, check_since, parse_since, tool_version
-from transform.report import report_artifacts
-from warehouse import build as warehouse_build
-from warehouse import history
-from warehouse.db import default_db, opened
-from warehouse.ingest import ingest_snapshot, missing_cited_pmids
-from warehouse.load import abandon_stale_runs, finish_run, last_live_run_date, start_run
+from ketamine_evidence.extract.ctgov import client as ctgov_client
+from ketamine_evidence.extract.ctgov.parse import page_info
+from ketamine_evidence.extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, CtgovSettings
+from ketamine_evidence.extract.errors import EvidenceError, SnapshotError, SourceUnavailable
+from ketamine_evidence.extract.pubmed import client as pubmed_client
+from ketamine_evidence.extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
+from ketamine_evidence.extract.snapshot import SnapshotWriter, read_snapshot, utcnow
+from ketamine_evidence.flows.settings import RefreshOptions, check_since, parse_since, tool_version
+from ketamine_evidence.warehouse import build as warehouse_build
+from ketamine_evidence.warehouse import history
+from ketamine_evidence.warehouse.db import default_db, opened
+from ketamine_evidence.warehouse.ingest import ingest_snapshot, missing_cited_pmids
+from ketamine_evidence.warehouse.load import abandon_stale_runs, finish_run, last_live_run_date, start_run
+from ketamine_evidence.warehouse.report import report_artifacts
 
 
 def _transient(task: object, task_run: object, state: object) -> bool:

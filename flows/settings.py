@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from extract.errors import ConfigError
+from ketamine_evidence.extract.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLED_SAMPLE = ROOT / "examples" / "snapshot"
+# The bundled offline sample ships as package data (the repository's examples/snapshot/).
+BUNDLED_SAMPLE = Path(str(resources.files("ketamine_evidence") / "sample"))
 MODES = ("live", "snapshot", "offline")
 
 

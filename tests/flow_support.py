@@ -35,12 +35,12 @@ def table_digest(db: Path, table: str) -> str:
 def build_sample(path: Path | str, run_id: str = "run-sample", snapshot: Path = SAMPLE,
                  started: datetime = datetime(2025, 1, 1)) -> duckdb.DuckDBPyConnection:
     """A warehouse built from a snapshot with plain functions (no Prefect), its run recorded."""
-    from extract.snapshot import read_snapshot
-    from warehouse.build import build
-    from warehouse.db import init_schemas
-    from warehouse.history import record_history
-    from warehouse.ingest import ingest_snapshot
-    from warehouse.load import finish_run, start_run
+    from ketamine_evidence.extract.snapshot import read_snapshot
+    from ketamine_evidence.warehouse.build import build
+    from ketamine_evidence.warehouse.db import init_schemas
+    from ketamine_evidence.warehouse.history import record_history
+    from ketamine_evidence.warehouse.ingest import ingest_snapshot
+    from ketamine_evidence.warehouse.load import finish_run, start_run
 
     con = duckdb.connect(str(path))
     init_schemas(con)

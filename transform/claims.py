@@ -7,14 +7,15 @@ e.g. ``claims.yaml: claim C07: metric 'speed' is not one of ...``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from extract.errors import ConfigError
+from ketamine_evidence.extract.errors import ConfigError
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "claims.yaml"
+DEFAULT_PATH = Path(str(resources.files(__package__) / "claims.yaml"))
 METRICS = frozenset({
     "response", "remission", "relapse", "relapse_reduction", "time_to_relapse",
     "duration_of_benefit", "onset", "peak", "prevalence", "cost", "mechanism", "other",

@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(str(resources.files(__package__) / "data"))
 COMPARATORS = frozenset({"placebo", "sham", "saline"})
 
 

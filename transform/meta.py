@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
 
-from transform.outcomes.rows import COLUMNS
+from ketamine_evidence.transform.outcomes.rows import COLUMNS
 
 CONTRACT_COLUMNS = COLUMNS  # core.outcome, docs/outcome-contract.md
 BINARY_KINDS = ("response", "remission", "relapse")

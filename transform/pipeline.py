@@ -10,11 +10,11 @@ from collections import defaultdict
 
 import duckdb
 
-from transform.claims import Claim, claims_frame
-from transform.meta import evidence_summary
-from transform.outcomes import outcome_rows, screening_rows
-from transform.verdicts import check_claims
-from warehouse.frames import insert_frame, insert_rows
+from ketamine_evidence.transform.claims import Claim, claims_frame
+from ketamine_evidence.transform.meta import evidence_summary
+from ketamine_evidence.transform.outcomes import outcome_rows, screening_rows
+from ketamine_evidence.transform.verdicts import check_claims
+from ketamine_evidence.warehouse.frames import insert_frame, insert_rows
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:

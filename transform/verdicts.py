@@ -52,8 +52,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from transform.claims import Claim, Scope
-from transform.meta import (
+from ketamine_evidence.transform.claims import Claim, Scope
+from ketamine_evidence.transform.meta import (
     CONTRACT_COLUMNS,
     GROUP_KEYS,
     PoolResult,

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import duckdb
 
-from extract.ctgov.parse import flatten_study
-from extract.pubmed.parse import parse_article_xml
-from warehouse.db import transaction
-from warehouse.frames import insert_rows
-from warehouse.sql_files import run_layer
+from ketamine_evidence.extract.ctgov.parse import flatten_study
+from ketamine_evidence.extract.pubmed.parse import parse_article_xml
+from ketamine_evidence.warehouse.db import transaction
+from ketamine_evidence.warehouse.frames import insert_rows
+from ketamine_evidence.warehouse.sql_files import run_layer
 
 LATEST_STUDIES = "select nct_id, payload, sha256, fetched_at from raw.ctgov_study_current order by nct_id"
 LATEST_ARTICLES = "select pmid, payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
@@ -59,8 +59,8 @@ def _load_pubmed_staging(con: duckdb.DuckDBPyConnection, articles: list[tuple[di
 
 def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
     """Recreate staging, core and marts; on any error nothing changes (the previous build stays)."""
-    from transform.claims import load_claims
-    from transform.pipeline import fill_core_outcomes, fill_marts
+    from ketamine_evidence.transform.claims import load_claims
+    from ketamine_evidence.transform.pipeline import fill_core_outcomes, fill_marts
 
     claims = load_claims()  # a bad claims file stops here, before anything changes
     studies = list(latest_studies(con))
@@ -77,7 +77,7 @@ def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
 
 
 def count_core(con: duckdb.DuckDBPyConnection) -> BuildCounts:
-    from transform.outcomes.rows import PROBLEM_FLAGS
+    from ketamine_evidence.transform.outcomes.rows import PROBLEM_FLAGS
 
     def one(sql: str) -> int:
         return con.execute(sql).fetchall()[0][0]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from extract.errors import ConfigError, DatabaseLocked
-from warehouse.sql_files import run_layer
+from ketamine_evidence.extract.errors import ConfigError, DatabaseLocked
+from ketamine_evidence.warehouse.sql_files import run_layer
 
 DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"
 DB_ENV = "KETAMINE_EVIDENCE_DB"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warehouse.sql_files import LAYERS, objects
+from ketamine_evidence.warehouse.sql_files import LAYERS, objects
 
 INTRO = """# Data dictionary
 

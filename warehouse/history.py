@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from warehouse.sql_files import objects
+from ketamine_evidence.warehouse.sql_files import objects
 
 TOLERANCE = 1e-9
 SUMMARY_KEYS = ("drug", "route", "population", "outcome_kind", "time_window", "comparator_type")

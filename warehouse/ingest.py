@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from extract.ctgov.parse import iter_studies, study_version
-from extract.pubmed.parse import ArticleRecord, Deletion, iter_pubmed_xml
-from extract.snapshot import Snapshot, SnapshotFile, sha256_bytes, utcnow
-from warehouse.load import (
+from ketamine_evidence.extract.ctgov.parse import iter_studies, study_version
+from ketamine_evidence.extract.pubmed.parse import ArticleRecord, Deletion, iter_pubmed_xml
+from ketamine_evidence.extract.snapshot import Snapshot, SnapshotFile, sha256_bytes, utcnow
+from ketamine_evidence.warehouse.load import (
     RawArticle,
     RawCounts,
     RawStudy,

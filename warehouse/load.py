@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from extract.snapshot import sha256_bytes
-from warehouse.db import transaction
-from warehouse.frames import insert_frame, insert_rows
+from ketamine_evidence.extract.snapshot import sha256_bytes
+from ketamine_evidence.warehouse.db import transaction
+from ketamine_evidence.warehouse.frames import insert_frame, insert_rows
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+SQL_DIR = Path(str(resources.files(__package__) / "sql"))
 LAYERS = ("raw", "meta", "staging", "core", "marts")
 _REF = re.compile(r"\b(raw|meta|staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
 _COLUMN = re.compile(r"^--\s*@column\s+([a-z_][a-z0-9_]*)\s*:\s*(.*)$")

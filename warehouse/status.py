@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.db import connect
+from ketamine_evidence.warehouse.db import connect
 
 TABLES = """
 select table_schema || '.' || table_name, table_type

@@ -18,8 +18,8 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from extract.errors import MalformedResponse
-from transform.drugs import normalize_drug, normalize_route
+from ketamine_evidence.extract.errors import MalformedResponse
+from ketamine_evidence.transform.drugs import normalize_drug, normalize_route
 
 Row = dict[str, str | int | None]
 Study = dict[str, Any]

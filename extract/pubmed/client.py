@@ -17,9 +17,9 @@ from urllib.request import Request
 
 from Bio import Entrez
 
-from extract.errors import MalformedResponse, SourceUnavailable
-from extract.http import Transport, redact_params
-from extract.pubmed.settings import PubMedSettings
+from ketamine_evidence.extract.errors import MalformedResponse, SourceUnavailable
+from ketamine_evidence.extract.http import Transport, redact_params
+from ketamine_evidence.extract.pubmed.settings import PubMedSettings
 
 SOURCE = "pubmed"
 EARLIEST = date(1800, 1, 1)  # lower bound for splitting an open date window; PubMed has nothing older

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
-from extract.errors import MalformedResponse
+from ketamine_evidence.extract.errors import MalformedResponse
 
 ROOT_TAG = "PubmedArticleSet"
 RECORD_KINDS = {"PubmedArticle": "article", "PubmedBookArticle": "book"}

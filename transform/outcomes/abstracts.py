@@ -6,12 +6,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from transform.outcomes.arms import KETAMINE_CLASS, Mention, comparator_for, find_mentions
-from transform.outcomes.classify import subset_of
-from transform.outcomes.definitions import Definition, parse_definition
-from transform.outcomes.rows import Row, add_flag, new_row, outcome_id
-from transform.outcomes.screening import classify_population
-from transform.outcomes.spans import (
+from ketamine_evidence.transform.outcomes.arms import KETAMINE_CLASS, Mention, comparator_for, find_mentions
+from ketamine_evidence.transform.outcomes.classify import subset_of
+from ketamine_evidence.transform.outcomes.definitions import Definition, parse_definition
+from ketamine_evidence.transform.outcomes.rows import Row, add_flag, new_row, outcome_id
+from ketamine_evidence.transform.outcomes.screening import classify_population
+from ketamine_evidence.transform.outcomes.spans import (
     Effect,
     Figure,
     find_effects,
@@ -22,7 +22,7 @@ from transform.outcomes.spans import (
     sentences,
     subset_hits,
 )
-from transform.outcomes.timepoints import Timepoint, find_times, from_mention
+from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, from_mention
 
 
 @dataclass

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from transform.outcomes.definitions import clean
-from transform.outcomes.tables import patterns
+from ketamine_evidence.transform.outcomes.definitions import clean
+from ketamine_evidence.transform.outcomes.tables import patterns
 
 KETAMINE_CLASS = ("ketamine", "esketamine", "arketamine")
 _DOSE = re.compile(

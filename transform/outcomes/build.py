@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from transform.outcomes.abstracts import abstract_outcomes
-from transform.outcomes.compare import compare_sources
-from transform.outcomes.registry import registry_outcomes, with_n_randomized
-from transform.outcomes.rows import Row
-from transform.outcomes.screening import screen_publication, screen_study
+from ketamine_evidence.transform.outcomes.abstracts import abstract_outcomes
+from ketamine_evidence.transform.outcomes.compare import compare_sources
+from ketamine_evidence.transform.outcomes.registry import registry_outcomes, with_n_randomized
+from ketamine_evidence.transform.outcomes.rows import Row
+from ketamine_evidence.transform.outcomes.screening import screen_publication, screen_study
 
 
 def outcome_rows(studies: Iterable[Mapping[str, Any]], publications: Iterable[Mapping[str, Any]]) -> list[Row]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from transform.outcomes.definitions import clean
-from transform.outcomes.tables import patterns
+from ketamine_evidence.transform.outcomes.definitions import clean
+from ketamine_evidence.transform.outcomes.tables import patterns
 
 KINDS = ("response", "remission", "relapse", "time_to_relapse")
 PROPORTION_PARAMS = {"COUNT_OF_PARTICIPANTS", "NUMBER", "COUNT_OF_UNITS"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from transform.outcomes.rows import Row, add_flag
+from ketamine_evidence.transform.outcomes.rows import Row, add_flag
 
 _SAME_ARM = {"oral_ad_placebo": "placebo"}
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from transform.outcomes.rows import parse_number
+from ketamine_evidence.transform.outcomes.rows import parse_number
 
 _SENTINELS = {"NA", "NR", "N/A", "NE", "NC", ""}
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from transform.outcomes.arms import KETAMINE_CLASS, Arm, arm_from_group, comparator_for, find_mentions
-from transform.outcomes.classify import (
+from ketamine_evidence.transform.outcomes.arms import KETAMINE_CLASS, Arm, arm_from_group, comparator_for, find_mentions
+from ketamine_evidence.transform.outcomes.classify import (
     Classification,
     category_kind,
     classify_measure,
@@ -16,12 +16,12 @@ from transform.outcomes.classify import (
     normalize_param,
     subset_of,
 )
-from transform.outcomes.definitions import Definition, clean, parse_definition
-from transform.outcomes.numbers import Numbers, registry_numbers
-from transform.outcomes.rows import Row, add_flag, new_row, outcome_id, parse_number
-from transform.outcomes.screening import classify_population
-from transform.outcomes.tables import first_match
-from transform.outcomes.timepoints import Timepoint, find_times, normalize_timepoint
+from ketamine_evidence.transform.outcomes.definitions import Definition, clean, parse_definition
+from ketamine_evidence.transform.outcomes.numbers import Numbers, registry_numbers
+from ketamine_evidence.transform.outcomes.rows import Row, add_flag, new_row, outcome_id, parse_number
+from ketamine_evidence.transform.outcomes.screening import classify_population
+from ketamine_evidence.transform.outcomes.tables import first_match
+from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, normalize_timepoint
 
 BASE = "resultsSection.outcomeMeasuresModule.outcomeMeasures"
 _NEGATIVE_CATEGORY = re.compile(

@@ -6,9 +6,10 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(str(resources.files(__package__) / "data"))
 
 
 @dataclass(frozen=True)

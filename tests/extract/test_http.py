@@ -1,0 +1,116 @@
+"""ketamine_evidence.extract.http.Transport against a local server: throttling, retries, Retry-After, timeouts."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketamine_evidence.extract.errors import SourceUnavailable
+from ketamine_evidence.extract.http import Transport, redact_params, redact_url
+from tests.support.replay_server import ReplayServer, Reply
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+def transport(fake: FakeTime, **kwargs: object) -> Transport:
+    options = {"source": "test", "min_interval": 0.0, "max_tries": 3, "timeout": 2.0, "backoff": 1.0}
+    options.update(kwargs)
+    return Transport(sleep=fake.sleep, clock=fake.clock, **options)  # type: ignore[arg-type]
+
+
+def test_retry_after_is_honoured_then_success() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(429, b"slow down", {"Retry-After": "7"}), Reply.json('{"ok": true}'))
+        body = transport(fake).get(f"{srv.base_url}/x", {"a": "1"})
+    assert body == b'{"ok": true}'
+    assert fake.sleeps == [7.0]
+    assert [r.query for r in srv.requests] == [{"a": ["1"]}, {"a": ["1"]}]
+
+
+def test_5xx_backs_off_exponentially_then_fails_with_one_line() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(503, b"busy"))
+        with pytest.raises(SourceUnavailable) as err:
+            transport(fake).get(f"{srv.base_url}/x", {"api_key": "SECRET", "term": "ketamine"})
+    assert fake.sleeps == [1.0, 2.0]
+    assert len(srv.requests) == 3
+    message = str(err.value)
+    assert "\n" not in message and "HTTP 503 after 3 tries" in message
+    assert "SECRET" not in message and "term=ketamine" in message
+
+
+def test_client_error_is_not_retried() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(400, b"bad field"))
+        with pytest.raises(SourceUnavailable, match="HTTP 400"):
+            transport(fake).get(f"{srv.base_url}/x")
+    assert len(srv.requests) == 1 and fake.sleeps == []
+
+
+def test_truncated_body_is_retried() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(200, b'{"studies": [1, 2, 3]}', truncate_to=5), Reply.json(b'{"studies": []}'))
+        assert transport(fake).get(f"{srv.base_url}/x") == b'{"studies": []}'
+    assert len(srv.requests) == 2
+
+
+def test_slow_reply_times_out_and_is_reported() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(200, b"late", delay=1.0))
+        with pytest.raises(SourceUnavailable, match="timed out"):
+            transport(fake, timeout=0.2, max_tries=2).get(f"{srv.base_url}/x")
+
+
+def test_requests_are_spaced_by_min_interval() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply.json(b"{}"))
+        t = transport(fake, min_interval=1.0)
+        for _ in range(3):
+            t.get(f"{srv.base_url}/x")
+    assert fake.sleeps == [1.0, 1.0]
+
+
+def test_secrets_are_redacted() -> None:
+    url = "https://eutils.example/esearch.fcgi?db=pubmed&api_key=abc&email=me%40x.org&term=k"
+    assert redact_url(url) == "https://eutils.example/esearch.fcgi?db=pubmed&term=k"
+    assert redact_params({"api_key": "a", "email": "b", "tool": "t"}) == {"tool": "t"}
+
+
+def test_a_long_retry_after_fails_at_once_with_the_wait() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(429, b"later", {"Retry-After": "3600"}))
+        with pytest.raises(SourceUnavailable, match="asks to wait 3600s"):
+            transport(fake, max_retry_after=600).get(f"{srv.base_url}/x")
+    assert len(srv.requests) == 1 and fake.sleeps == []
+
+
+def test_extra_statuses_are_retried_for_one_source_only() -> None:
+    fake = FakeTime()
+    with ReplayServer() as srv:
+        srv.add("/x", Reply(403, b"blocked"), Reply.json(b"{}"))
+        assert transport(fake, extra_retry_statuses=frozenset({403})).get(f"{srv.base_url}/x") == b"{}"
+        srv.add("/y", Reply(403, b"blocked"))
+        with pytest.raises(SourceUnavailable, match="HTTP 403"):
+            transport(fake).get(f"{srv.base_url}/y")
+
+
+def test_nested_requests_are_redacted() -> None:
+    request = {"url": "https://x.example/e.fcgi?term=k&api_key=abc", "params": {"email": "me@x", "db": "pubmed"}}
+    assert redact_params(request) == {"url": "https://x.example/e.fcgi?term=k", "params": {"db": "pubmed"}}

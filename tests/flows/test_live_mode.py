@@ -1,0 +1,187 @@
+"""A live refresh against a local server (no internet): --record writes a snapshot that replays to
+the same warehouse, and credentials reach the server but never the recording or the database.
+
+The server replays the bundled sample's records: CT.gov studies split over two /studies pages, and
+a synthetic esearch answer (made here, labelled as such) in front of the sample's efetch file.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+from tests.conftest import SAMPLE
+from tests.flow_support import scalar, table_digest
+from tests.support.replay_server import ReplayServer, Reply
+
+# The transports' clock without waiting (patched into extract.http only: patching time.sleep itself
+# would also stop Prefect's own background threads from pausing).
+NO_WAIT = SimpleNamespace(sleep=lambda seconds: None, time=time.time, monotonic=time.monotonic)
+SECRET_KEY = "SECRET-KEY-0123456789"
+SECRET_EMAIL = "secret.person@example.org"
+EMPTY_SET = b'<?xml version="1.0" ?>\n<PubmedArticleSet></PubmedArticleSet>\n'
+
+
+def esearch(count: int) -> bytes:
+    """Synthetic esearch answer in the E-utilities shape (not a recorded response)."""
+    return (f'<?xml version="1.0" ?>\n<eSearchResult><Count>{count}</Count><RetMax>{count}</RetMax>'
+            f"<RetStart>0</RetStart><QueryKey>1</QueryKey><WebEnv>MCID_test</WebEnv><IdList/>"
+            f"</eSearchResult>").encode()
+
+
+def ctgov_pages() -> list[bytes]:
+    studies = [json.loads(p.read_text()) for p in sorted((SAMPLE / "ctgov").glob("*.json"))]
+    first, second = studies[:6], studies[6:]
+    return [json.dumps({"studies": first, "nextPageToken": "tok2", "totalCount": len(studies)}).encode(),
+            json.dumps({"studies": second}).encode()]
+
+
+@pytest.fixture(scope="module")
+def refresh():
+    from prefect.testing.utilities import prefect_test_harness
+
+    from ketamine_evidence.flows.refresh import refresh as flow
+
+    with prefect_test_harness():
+        yield flow
+
+
+@pytest.fixture
+def server(monkeypatch):
+    efetch = (SAMPLE / "pubmed" / "efetch-sample.xml").read_bytes()
+    with ReplayServer() as srv:
+        page1, page2 = ctgov_pages()
+        srv.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+        srv.add("/eutils/esearch.fcgi", Reply.xml(esearch(12)))
+        srv.add("/eutils/efetch.fcgi", Reply.xml(efetch), Reply.xml(EMPTY_SET))
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setenv("NCBI_API_KEY", SECRET_KEY)
+        monkeypatch.setenv("NCBI_EMAIL", SECRET_EMAIL)
+        yield srv
+
+
+def all_text(db: Path) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = con.execute("select table_schema, table_name from information_schema.tables"
+                             " where table_type = 'BASE TABLE'").fetchall()
+        return "\n".join(str(con.execute(f"select * from {s}.{t}").fetchall()) for s, t in tables)
+    finally:
+        con.close()
+
+
+def test_live_run_records_a_replayable_snapshot_without_secrets(refresh, server, tmp_path: Path) -> None:
+    record, live_db = tmp_path / "recorded", tmp_path / "live.duckdb"
+    result = refresh(db=str(live_db), mode="live", record=str(record))
+    assert result["ctgov_new"] == 11 and result["pubmed_new"] == 12
+
+    studies = [r for r in server.requests if r.path == "/api/v2/studies"]
+    assert [r.query.get("pageToken") for r in studies] == [None, ["tok2"]]
+    assert studies[0].query["countTotal"] == ["true"] and "countTotal" not in studies[1].query
+    assert all(r.query["query.intr"] == studies[0].query["query.intr"] for r in studies)
+    sent = [r for r in server.requests if r.path.startswith("/eutils/")]
+    assert all(r.query.get("api_key") == [SECRET_KEY] for r in sent)
+    cited = sent[-1]
+    assert cited.path == "/eutils/efetch.fcgi" and cited.query["id"] == ["28576285"]
+
+    manifest = json.loads((record / "manifest.json").read_text())
+    searches = sorted((s["source"], s["hits"]) for s in manifest["searches"])
+    assert searches == [("citation", 1), ("ctgov", 11), ("pubmed", 12)]  # the cited PMID is citation searching
+    for path in record.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert SECRET_KEY not in text and SECRET_EMAIL not in text, path
+    assert SECRET_KEY not in all_text(live_db) and SECRET_EMAIL not in all_text(live_db)
+    assert scalar(live_db, "select hits from meta.search_log where source = 'ctgov'") == 11
+
+    replay_db = tmp_path / "replay.duckdb"
+    refresh(db=str(replay_db), mode="snapshot", snapshot=str(record))
+    for table in ("core.study", "core.publication", "core.outcome", "core.screening", "marts.claim_check"):
+        assert table_digest(replay_db, table) == table_digest(live_db, table), table
+
+
+def test_api_failure_is_recorded_and_nothing_half_built(refresh, monkeypatch, tmp_path: Path) -> None:
+    import ketamine_evidence.flows.refresh as flows_refresh
+    from ketamine_evidence.extract.errors import SourceUnavailable
+
+    with ReplayServer() as srv:
+        srv.add("/api/v2/studies", Reply(503, b"down"))
+        srv.add("/eutils/esearch.fcgi", Reply.xml(esearch(0)))
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
+        for name in ("fetch_ctgov", "fetch_pubmed"):
+            monkeypatch.setattr(flows_refresh, name, getattr(flows_refresh, name).with_options(retries=0))
+        db = tmp_path / "w.duckdb"
+        with pytest.raises(SourceUnavailable, match="ctgov: HTTP 503"):
+            refresh(db=str(db), mode="live")
+    assert scalar(db, "select status from meta.refresh_run") == "failed"
+    assert "HTTP 503" in scalar(db, "select error from meta.refresh_run")
+    assert scalar(db, "select count(*) from information_schema.tables where table_schema = 'core'") == 0
+
+
+def test_pubmed_outage_keeps_the_finished_ctgov_fetch(refresh, monkeypatch, tmp_path: Path) -> None:
+    """ClinicalTrials.gov answered, PubMed did not: the studies land in raw, core is not built."""
+    import ketamine_evidence.flows.refresh as flows_refresh
+    from ketamine_evidence.extract.errors import SourceUnavailable
+
+    with ReplayServer() as srv:
+        page1, page2 = ctgov_pages()
+        srv.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+        srv.add("/eutils/esearch.fcgi", Reply(502, b"bad gateway"))
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
+        monkeypatch.setattr(flows_refresh, "fetch_pubmed", flows_refresh.fetch_pubmed.with_options(retries=0))
+        db = tmp_path / "w.duckdb"
+        with pytest.raises(SourceUnavailable, match="pubmed: HTTP 502"):
+            refresh(db=str(db), mode="live")
+    assert scalar(db, "select status || ' ' || ctgov_new from meta.refresh_run") == "failed 11"
+    assert scalar(db, "select count(*) from raw.ctgov_study") == 11
+    assert scalar(db, "select count(*) from information_schema.tables where table_schema = 'core'") == 0
+
+
+def test_pubmed_failing_after_its_search_keeps_a_readable_recording(refresh, monkeypatch, tmp_path: Path) -> None:
+    """esearch answered, efetch failed: the orphaned esearch page is dropped, CT.gov still lands."""
+    import ketamine_evidence.flows.refresh as flows_refresh
+    from ketamine_evidence.extract.errors import SourceUnavailable
+    from ketamine_evidence.extract.snapshot import read_snapshot
+
+    with ReplayServer() as srv:
+        page1, page2 = ctgov_pages()
+        srv.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+        srv.add("/eutils/esearch.fcgi", Reply.xml(esearch(12)))
+        srv.add("/eutils/efetch.fcgi", Reply(502, b"bad gateway"))
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
+        monkeypatch.setattr(flows_refresh, "fetch_pubmed", flows_refresh.fetch_pubmed.with_options(retries=0))
+        db, record = tmp_path / "w.duckdb", tmp_path / "rec"
+        with pytest.raises(SourceUnavailable, match="pubmed: HTTP 502"):
+            refresh(db=str(db), mode="live", record=str(record))
+    assert [f.name for f in read_snapshot(record).files] == ["ctgov/page-0001.json", "ctgov/page-0002.json"]
+    assert not (record / "pubmed").exists() or not any((record / "pubmed").iterdir())
+    assert scalar(db, "select count(*) from raw.ctgov_study") == 11
+
+
+def test_only_persistent_api_failures_are_retried_by_the_task() -> None:
+    from ketamine_evidence.flows.refresh import _transient
+
+    class State:
+        def __init__(self, exc: Exception) -> None:
+            self.exc = exc
+
+        def result(self) -> None:
+            raise self.exc
+
+    from ketamine_evidence.extract.errors import MalformedResponse, SourceUnavailable
+
+    assert _transient(None, None, State(SourceUnavailable("ctgov", "u", "HTTP 503")))
+    assert not _transient(None, None, State(SourceUnavailable("ctgov", "u", "wait 3600s", retryable=False)))
+    assert not _transient(None, None, State(MalformedResponse("u", "truncated JSON")))
