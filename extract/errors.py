@@ -1,14 +1,8 @@
-"""The few named errors of the project.
-
-Each carries enough context (file, URL, record, option) for a one-line message; the CLI and the
-flow turn them into that message instead of a traceback.
-"""
+"""Errors raised while fetching or reading source data (APIs, snapshot files)."""
 
 from __future__ import annotations
 
-
-class EvidenceError(Exception):
-    """Base class: anything the user can act on."""
+from ketamine_evidence.errors import EvidenceError
 
 
 class SourceUnavailable(EvidenceError):
@@ -33,11 +27,3 @@ class MalformedResponse(EvidenceError):
 
 class SnapshotError(EvidenceError):
     """A snapshot directory is missing, empty or inconsistent with its manifest."""
-
-
-class DatabaseLocked(EvidenceError):
-    """Another process holds the DuckDB file."""
-
-
-class ConfigError(EvidenceError):
-    """A wrong option or setting (bad date, unknown format, missing file)."""

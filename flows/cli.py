@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ketamine_evidence.extract.errors import ConfigError, EvidenceError
+from ketamine_evidence.errors import ConfigError, EvidenceError
 from ketamine_evidence.flows.settings import RefreshOptions, check_since, parse_since, tool_version
 from ketamine_evidence.warehouse.db import DB_ENV, DEFAULT_DB, default_db
 

@@ -17,10 +17,11 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from ketamine_evidence.errors import EvidenceError
 from ketamine_evidence.extract.ctgov import client as ctgov_client
 from ketamine_evidence.extract.ctgov.parse import page_info
 from ketamine_evidence.extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, CtgovSettings
-from ketamine_evidence.extract.errors import EvidenceError, SnapshotError, SourceUnavailable
+from ketamine_evidence.extract.errors import SnapshotError, SourceUnavailable
 from ketamine_evidence.extract.pubmed import client as pubmed_client
 from ketamine_evidence.extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
 from ketamine_evidence.extract.snapshot import SnapshotWriter, read_snapshot, utcnow

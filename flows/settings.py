@@ -8,7 +8,7 @@ from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from ketamine_evidence.extract.errors import ConfigError
+from ketamine_evidence.errors import ConfigError
 
 # The bundled offline sample ships as package data (the repository's examples/snapshot/).
 BUNDLED_SAMPLE = Path(str(resources.files("ketamine_evidence") / "sample"))

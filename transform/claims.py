@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from ketamine_evidence.extract.errors import ConfigError
+from ketamine_evidence.errors import ConfigError
 
 DEFAULT_PATH = Path(str(resources.files(__package__) / "claims.yaml"))
 METRICS = frozenset({

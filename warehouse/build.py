@@ -16,6 +16,7 @@ from ketamine_evidence.extract.ctgov.parse import flatten_study
 from ketamine_evidence.extract.pubmed.parse import parse_article_xml
 from ketamine_evidence.warehouse.db import transaction
 from ketamine_evidence.warehouse.frames import insert_rows
+from ketamine_evidence.warehouse.models import with_drug_and_route
 from ketamine_evidence.warehouse.sql_files import run_layer
 
 LATEST_STUDIES = "select nct_id, payload, sha256, fetched_at from raw.ctgov_study_current order by nct_id"
@@ -46,6 +47,7 @@ def _load_ctgov_staging(con: duckdb.DuckDBPyConnection, studies: list[tuple[dict
     for study, sha in studies:
         for table, rows in flatten_study(study).items():
             tables[table].extend({**row, "raw_sha256": sha} for row in rows)
+    tables["ctgov_intervention"] = [with_drug_and_route(row) for row in tables["ctgov_intervention"]]
     for table, rows in tables.items():
         insert_rows(con, f"staging.{table}", rows)
 
@@ -60,7 +62,7 @@ def _load_pubmed_staging(con: duckdb.DuckDBPyConnection, articles: list[tuple[di
 def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
     """Recreate staging, core and marts; on any error nothing changes (the previous build stays)."""
     from ketamine_evidence.transform.claims import load_claims
-    from ketamine_evidence.transform.pipeline import fill_core_outcomes, fill_marts
+    from ketamine_evidence.warehouse.models import fill_core_outcomes, fill_marts
 
     claims = load_claims()  # a bad claims file stops here, before anything changes
     studies = list(latest_studies(con))

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from ketamine_evidence.extract.errors import ConfigError, DatabaseLocked
+from ketamine_evidence.errors import ConfigError
+from ketamine_evidence.warehouse.errors import DatabaseLocked
 from ketamine_evidence.warehouse.sql_files import run_layer
 
 DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"

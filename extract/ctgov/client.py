@@ -14,9 +14,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ketamine_evidence.errors import ConfigError
 from ketamine_evidence.extract.ctgov.parse import iter_studies, page_summary
 from ketamine_evidence.extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, CtgovSettings
-from ketamine_evidence.extract.errors import ConfigError
 from ketamine_evidence.extract.http import Transport, redact_url
 
 SOURCE = "ctgov"

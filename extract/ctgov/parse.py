@@ -8,18 +8,17 @@ is refused with a clear message.
 `flatten_study` keeps every source value as the string the registry gave (numbers and booleans
 are turned into their JSON text), keyed in the AACT-like long form: `nct_id`, `outcome_idx`
 (0-based position in `outcomeMeasures`), `group_id`, `class_idx`, `category_idx`,
-`analysis_idx`. The two derived columns are `drug` and `route` of `ctgov_intervention`, set by
-`transform.drugs` so core SQL needs no mapping files.
+`analysis_idx`. Nothing is normalized here: the warehouse build maps intervention names to drugs
+and routes.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ketamine_evidence.extract.errors import MalformedResponse
-from ketamine_evidence.transform.drugs import normalize_drug, normalize_route
 
 Row = dict[str, str | int | None]
 Study = dict[str, Any]
@@ -226,10 +225,7 @@ def _intervention_rows(protocol: Any, key: Row) -> list[Row]:
 
 
 def _intervention_row(key: Row, idx: int, item: Mapping[str, Any]) -> Row:
-    name = _text(item.get("name")) or ""
-    description = _text(item.get("description")) or ""
     other = item.get("otherNames")
-    other_names: Sequence[str] = [x for x in other if isinstance(x, str)] if isinstance(other, list) else ()
     return {
         **key,
         "intervention_idx": idx,
@@ -238,8 +234,6 @@ def _intervention_row(key: Row, idx: int, item: Mapping[str, Any]) -> Row:
         "description": _text(item.get("description")),
         "arm_group_labels": _json_list(item.get("armGroupLabels")),
         "other_names": _json_list(other),
-        "drug": normalize_drug(name, other_names, description),
-        "route": normalize_route(name) or normalize_route(description),
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ketamine_evidence.extract.errors import ConfigError
+from ketamine_evidence.errors import ConfigError
 from ketamine_evidence.transform.claims import CLAIM_COLUMNS, DEFAULT_PATH, claims_frame, load_claims
 from tests.conftest import SHARED
 

@@ -104,7 +104,7 @@ def test_a_deleted_article_that_comes_back_is_current_again(con) -> None:
 
 
 def test_undated_relapse_rows_become_maintenance_rows() -> None:
-    from ketamine_evidence.transform.pipeline import with_default_windows
+    from ketamine_evidence.warehouse.models import with_default_windows
 
     rows = [{"outcome_kind": "relapse", "time_window": None, "rule": "r"},
             {"outcome_kind": "response", "time_window": None, "rule": "r"},
@@ -137,7 +137,7 @@ def test_only_long_stale_runs_are_abandoned(con) -> None:
 def test_older_warehouse_files_are_brought_up_to_date_or_refused(con) -> None:
     import pytest
 
-    from ketamine_evidence.extract.errors import ConfigError
+    from ketamine_evidence.errors import ConfigError
 
     con.execute("create schema meta")
     con.execute("create table meta.refresh_run (run_id varchar primary key, started_at timestamp not null,"

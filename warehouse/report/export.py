@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from ketamine_evidence.extract.errors import ConfigError
+from ketamine_evidence.errors import ConfigError
 
 FORMATS = ("csv", "parquet")
 EXTRA_TABLES = ("core.outcome", "core.screening")

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from ketamine_evidence.errors import ConfigError
 from ketamine_evidence.extract.ctgov.client import fetch_study, fetch_study_pages, make_transport, study_params
 from ketamine_evidence.extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, ENV_URL, CtgovSettings
-from ketamine_evidence.extract.errors import ConfigError, MalformedResponse, SourceUnavailable
+from ketamine_evidence.extract.errors import MalformedResponse, SourceUnavailable
 from tests.conftest import shared_path
 from tests.support.replay_server import ReplayServer, Reply
 

@@ -6,11 +6,13 @@ plain Python/pandas values and are tested without a database.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import duckdb
 
 from ketamine_evidence.transform.claims import Claim, claims_frame
+from ketamine_evidence.transform.drugs import normalize_drug, normalize_route
 from ketamine_evidence.transform.meta import evidence_summary
 from ketamine_evidence.transform.outcomes import outcome_rows, screening_rows
 from ketamine_evidence.transform.verdicts import check_claims
@@ -36,6 +38,14 @@ def _routes(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
         " where drug is not null and route is not null group by nct_id, drug having count(distinct route) = 1"
     ).fetchall()
     return {(nct, drug): route for nct, drug, route in found}
+
+
+def with_drug_and_route(row: dict) -> dict:
+    """An intervention's drug and route from its name, other names and description (transform.drugs)."""
+    name, description = row.get("name") or "", row.get("description") or ""
+    other_names = json.loads(row.get("other_names") or "[]")
+    route = normalize_route(name) or normalize_route(description)
+    return {**row, "drug": normalize_drug(name, other_names, description), "route": route}
 
 
 def with_registry_routes(rows: list[dict], routes: dict[tuple[str, str], str]) -> list[dict]:
