@@ -1,4 +1,4 @@
-"""Rebuild staging, core and marts from the latest raw versions, in one transaction.
+"""Rebuild staging, core and marts from the latest raw versions: one graph of models, one transaction.
 
 Nothing here talks to the network: the whole warehouse can be rebuilt offline from `raw`.
 """
@@ -6,21 +6,17 @@ Nothing here talks to the network: the whole warehouse can be rebuilt offline fr
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
 
-from ketamine_evidence.extract.ctgov.parse import flatten_study
-from ketamine_evidence.extract.pubmed.parse import parse_article_xml
+from ketamine_evidence.transform.claims import load_claims
+from ketamine_evidence.transform.outcomes.rows import PROBLEM_FLAGS
+from ketamine_evidence.warehouse.contracts import Table
 from ketamine_evidence.warehouse.db import transaction
-from ketamine_evidence.warehouse.frames import insert_rows
-from ketamine_evidence.warehouse.models import with_drug_and_route
-from ketamine_evidence.warehouse.sql_files import run_layer
-
-LATEST_STUDIES = "select nct_id, payload, sha256, fetched_at from raw.ctgov_study_current order by nct_id"
-LATEST_ARTICLES = "select pmid, payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
+from ketamine_evidence.warehouse.graph import BUILT_LAYERS, Model, ordered, run_models, sql_model
+from ketamine_evidence.warehouse.models import PYTHON_MODELS, BuildContext
+from ketamine_evidence.warehouse.sql_files import objects
 
 
 @dataclass(frozen=True)
@@ -32,57 +28,38 @@ class BuildCounts:
     flag_counts: str  # JSON: rows per flag, problem and note flags alike
 
 
-def latest_studies(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[dict, str]]:
-    for _nct, payload, sha, _when in con.execute(LATEST_STUDIES).fetchall():
-        yield json.loads(payload), sha
+def models() -> list[Model]:
+    """Every model of the build, in dependency order: the SQL files of the built layers and PYTHON_MODELS."""
+    sql = [sql_model(obj) for layer in BUILT_LAYERS for obj in objects(layer)]
+    return ordered([*PYTHON_MODELS, *sql])
 
 
-def latest_articles(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[dict, str, object]]:
-    for _pmid, payload, sha, when in con.execute(LATEST_ARTICLES).fetchall():
-        yield parse_article_xml(payload.encode("utf-8")), sha, when
+def built_tables() -> list[Table]:
+    """The contract of every table the build writes, by layer, then in build order."""
+    tables = [t for model in models() for t in model.writes]
+    return sorted(tables, key=lambda t: BUILT_LAYERS.index(t.layer))
 
 
-def _load_ctgov_staging(con: duckdb.DuckDBPyConnection, studies: list[tuple[dict, str]]) -> None:
-    tables: dict[str, list[dict]] = defaultdict(list)
-    for study, sha in studies:
-        for table, rows in flatten_study(study).items():
-            tables[table].extend({**row, "raw_sha256": sha} for row in rows)
-    tables["ctgov_intervention"] = [with_drug_and_route(row) for row in tables["ctgov_intervention"]]
-    for table, rows in tables.items():
-        insert_rows(con, f"staging.{table}", rows)
+def contract(qualified: str) -> Table:
+    """The contract of a table the build writes (its DDL creates it empty, e.g. in tests)."""
+    found = {t.qualified: t for t in built_tables()}
+    if qualified not in found:
+        raise KeyError(f"no model writes {qualified}")
+    return found[qualified]
 
 
-def _load_pubmed_staging(con: duckdb.DuckDBPyConnection, articles: list[tuple[dict, str, object]]) -> None:
-    rows = [{**fields, "raw_sha256": sha, "fetched_at": when} for fields, sha, when in articles]
-    for row in rows:
-        row["abstract_sections"] = json.dumps(row.get("abstract_sections") or [])
-    insert_rows(con, "staging.pubmed_article", rows)
-
-
-def build(con: duckdb.DuckDBPyConnection) -> BuildCounts:
+def build(con: duckdb.DuckDBPyConnection, claims_path: str | None = None) -> BuildCounts:
     """Recreate staging, core and marts; on any error nothing changes (the previous build stays)."""
-    from ketamine_evidence.transform.claims import load_claims
-    from ketamine_evidence.warehouse.models import fill_core_outcomes, fill_marts
-
-    claims = load_claims()  # a bad claims file stops here, before anything changes
-    studies = list(latest_studies(con))
-    articles = list(latest_articles(con))
+    claims = load_claims(claims_path) if claims_path else load_claims()  # a bad file stops here, before anything
+    graph = models()
     with transaction(con):
-        run_layer(con, "staging")
-        _load_ctgov_staging(con, studies)
-        _load_pubmed_staging(con, articles)
-        run_layer(con, "core")
-        fill_core_outcomes(con, [s for s, _ in studies])
-        run_layer(con, "marts")
-        fill_marts(con, claims)
+        run_models(con, graph, BuildContext(claims))
     return count_core(con)
 
 
 def count_core(con: duckdb.DuckDBPyConnection) -> BuildCounts:
-    from ketamine_evidence.transform.outcomes.rows import PROBLEM_FLAGS
-
     def one(sql: str) -> int:
-        return con.execute(sql).fetchall()[0][0]
+        return int(con.execute(sql).fetchall()[0][0])
 
     flags = con.execute(
         "select tag, count(*) from (select unnest(string_split(flag, ';')) as tag from core.outcome"

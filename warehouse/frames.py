@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 
 import duckdb
@@ -21,5 +22,6 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
     try:
         con.execute(f"insert into {table} by name select * from _incoming")
     finally:
-        con.unregister("_incoming")
+        with contextlib.suppress(duckdb.Error):  # in an aborted transaction; the insert's error matters
+            con.unregister("_incoming")
     return len(frame)

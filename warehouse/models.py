@@ -1,22 +1,29 @@
-"""Glue between the warehouse and the pure transforms: read core rows, call the transforms, write.
+"""The build's Python models: each reads tables, calls pure functions of `extract` or `transform`, writes.
 
-The transforms themselves (transform/outcomes, transform/meta, transform/verdicts) take and return
-plain Python/pandas values and are tested without a database.
+Each model declares what it reads and the contracts of what it writes (`warehouse.graph`); the
+pure functions take and return plain Python/pandas values and are tested without a database.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 
+from ketamine_evidence.extract.ctgov.parse import flatten_study
+from ketamine_evidence.extract.pubmed.parse import parse_article_xml
 from ketamine_evidence.transform.claims import Claim, claims_frame
 from ketamine_evidence.transform.drugs import normalize_drug, normalize_route
 from ketamine_evidence.transform.meta import evidence_summary
 from ketamine_evidence.transform.outcomes import outcome_rows, screening_rows
 from ketamine_evidence.transform.verdicts import check_claims
+from ketamine_evidence.warehouse import contracts as c
 from ketamine_evidence.warehouse.frames import insert_frame, insert_rows
+from ketamine_evidence.warehouse.graph import Model, python_model
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -66,24 +73,97 @@ def with_default_windows(rows: list[dict]) -> list[dict]:
     ]
 
 
-def fill_core_outcomes(con: duckdb.DuckDBPyConnection, studies: list[dict]) -> None:
-    """core.outcome and core.screening, from the latest study versions and publications.
+CTGOV_STAGING = (
+    c.STAGING_CTGOV_STUDY, c.STAGING_CTGOV_ARM, c.STAGING_CTGOV_INTERVENTION, c.STAGING_CTGOV_CONDITION,
+    c.STAGING_CTGOV_REFERENCE, c.STAGING_CTGOV_OUTCOME_MEASURE, c.STAGING_CTGOV_RESULT_GROUP,
+    c.STAGING_CTGOV_OUTCOME_DENOM, c.STAGING_CTGOV_OUTCOME_MEASUREMENT, c.STAGING_CTGOV_OUTCOME_ANALYSIS,
+)
+LATEST_STUDIES = "select payload, sha256 from raw.ctgov_study_current order by nct_id"
+LATEST_ARTICLES = "select payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
 
-    A publication's trials are every link in core.study_publication (DataBankList, registry
-    reference or NCT id in the abstract), not only its DataBankList.
-    """
+
+@dataclass
+class BuildContext:
+    """What the models of one build share: the validated claims, and the parsed latest studies."""
+
+    claims: list[Claim]
+    _studies: list[tuple[dict[str, Any], str]] | None = field(default=None, repr=False)
+
+    def studies(self, con: duckdb.DuckDBPyConnection) -> list[tuple[dict[str, Any], str]]:
+        """The latest version of each study, parsed once per build."""
+        if self._studies is None:
+            self._studies = [(json.loads(p), sha) for p, sha in con.execute(LATEST_STUDIES).fetchall()]
+        return self._studies
+
+
+def _staging_rows(studies: list[tuple[dict[str, Any], str]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for study, sha in studies:
+        for table, rows in flatten_study(study).items():
+            for row in rows:
+                yield table, {**row, "raw_sha256": sha}
+
+
+@python_model(reads=["raw.ctgov_study_current"], writes=CTGOV_STAGING)
+def ctgov_staging(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    """The long staging tables of every latest study version; interventions get their drug and route."""
+    tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for table, row in _staging_rows(context.studies(con)):
+        tables[table].append(with_drug_and_route(row) if table == "ctgov_intervention" else row)
+    for table, rows in tables.items():
+        insert_rows(con, f"staging.{table}", rows)
+
+
+@python_model(reads=["raw.pubmed_article_current"], writes=[c.STAGING_PUBMED_ARTICLE])
+def pubmed_staging(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
+    rows = []
+    for payload, sha, fetched_at in con.execute(LATEST_ARTICLES).fetchall():
+        fields = parse_article_xml(payload.encode("utf-8"))
+        sections = json.dumps(fields.get("abstract_sections") or [])
+        rows.append({**fields, "abstract_sections": sections, "raw_sha256": sha, "fetched_at": fetched_at})
+    insert_rows(con, "staging.pubmed_article", rows)
+
+
+def _publications(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """A publication's trials are every link in core.study_publication (DataBankList, registry
+    reference or NCT id in the abstract), not only its DataBankList."""
     linked = _links(con)
     articles = _records(con, "select * from staging.pubmed_article order by pmid")
-    publications = [{**a, "nct_ids": linked.get(a["pmid"], [])} for a in articles]
-    rows = with_default_windows(with_registry_routes(outcome_rows(studies, publications), _routes(con)))
-    insert_rows(con, "core.outcome", rows)
-    insert_rows(con, "core.screening", screening_rows(studies, publications))
+    return [{**a, "nct_ids": linked.get(a["pmid"], [])} for a in articles]
 
 
-def fill_marts(con: duckdb.DuckDBPyConnection, claims: list[Claim]) -> None:
-    """marts.claims, marts.evidence_summary and marts.claim_check from core.outcome."""
-    outcomes = con.execute("select * from core.outcome").df()
-    summary = evidence_summary(outcomes)
-    insert_frame(con, "marts.claims", claims_frame(claims))
-    insert_frame(con, "marts.evidence_summary", summary)
-    insert_frame(con, "marts.claim_check", check_claims(claims, summary, outcomes))
+@python_model(reads=["raw.ctgov_study_current", "staging.pubmed_article", "core.study_publication",
+                     "core.intervention"], writes=[c.CORE_OUTCOME])
+def outcomes(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    """Response, remission and relapse rows from posted results and abstracts (transform.outcomes)."""
+    studies = [s for s, _ in context.studies(con)]
+    rows = outcome_rows(studies, _publications(con))
+    insert_rows(con, "core.outcome", with_default_windows(with_registry_routes(rows, _routes(con))))
+
+
+@python_model(reads=["raw.ctgov_study_current", "staging.pubmed_article", "core.study_publication"],
+              writes=[c.CORE_SCREENING])
+def screening(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    studies = [s for s, _ in context.studies(con)]
+    insert_rows(con, "core.screening", screening_rows(studies, _publications(con)))
+
+
+@python_model(reads=[], writes=[c.MARTS_CLAIMS])
+def claims(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    insert_frame(con, "marts.claims", claims_frame(context.claims))
+
+
+@python_model(reads=["core.outcome"], writes=[c.MARTS_EVIDENCE_SUMMARY])
+def summary(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
+    """Pooled estimates per comparable group (transform.meta)."""
+    insert_frame(con, "marts.evidence_summary", evidence_summary(con.execute("select * from core.outcome").df()))
+
+
+@python_model(reads=["core.outcome", "marts.evidence_summary", "marts.claims"], writes=[c.MARTS_CLAIM_CHECK])
+def claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    """A verdict per claim (transform.verdicts); marts.claims is read so the verdicts follow the claims."""
+    outcomes_frame = con.execute("select * from core.outcome").df()
+    summary_frame = con.execute("select * from marts.evidence_summary").df()
+    insert_frame(con, "marts.claim_check", check_claims(context.claims, summary_frame, outcomes_frame))
+
+
+PYTHON_MODELS: tuple[Model, ...] = (ctgov_staging, pubmed_staging, outcomes, screening, claims, summary, claim_check)

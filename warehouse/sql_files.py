@@ -3,10 +3,14 @@
 Each file starts with a comment block that documents its object:
 
     -- core.study: one row per registered study, from the latest raw version.
-    -- @column nct_id: NCT identifier (primary key)
+    -- @key nct_id
+    -- @column nct_id: NCT identifier
+    -- @accepted overall_status: RECRUITING, COMPLETED, ...
 
-The same comments feed the data dictionary (docs/data-dictionary.md) and a test that checks
-them against `DESCRIBE`.
+The same comments feed the data dictionary (docs/data-dictionary.md), the key and accepted-value
+checks (`warehouse.checks`) and a test that checks them against `DESCRIBE`. `raw` and `meta` hold
+persistent tables (their files are DDL); `staging`, `core` and `marts` files are SQL models of the
+build graph (`warehouse.graph`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,14 @@ from pathlib import Path
 
 import duckdb
 
+from ketamine_evidence.warehouse.contracts import Column, Table
+
 SQL_DIR = Path(str(resources.files(__package__) / "sql"))
 LAYERS = ("raw", "meta", "staging", "core", "marts")
 _REF = re.compile(r"\b(raw|meta|staging|core|marts)\.([a-z_][a-z0-9_]*)\b")
 _COLUMN = re.compile(r"^--\s*@column\s+([a-z_][a-z0-9_]*)\s*:\s*(.*)$")
+_KEY = re.compile(r"^--\s*@key\s+(.*)$")
+_ACCEPTED = re.compile(r"^--\s*@accepted\s+([a-z_][a-z0-9_]*)\s*:\s*(.*)$")
 _TITLE = re.compile(r"^--\s*([a-z_]+\.[a-z_][a-z0-9_]*)\s*:\s*(.*)$")
 
 
@@ -34,10 +42,21 @@ class SqlObject:
     sql: str
     summary: str
     columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...] = ()
+    accepted: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def qualified(self) -> str:
         return f"{self.layer}.{self.name}"
+
+    @property
+    def source(self) -> str:
+        return f"warehouse/sql/{self.layer}/{self.path.name}"
+
+    def contract(self) -> Table:
+        accepted = dict(self.accepted)
+        columns = tuple(Column(name, "", doc, accepted.get(name, ())) for name, doc in self.columns)
+        return Table(self.qualified, self.summary, columns, self.key, self.source)
 
     @property
     def depends_on(self) -> frozenset[str]:
@@ -51,15 +70,23 @@ def _strip_comments(sql: str) -> str:
 
 def _parse(path: Path) -> SqlObject:
     text = path.read_text(encoding="utf-8")
-    summary, columns = "", []
+    summary, columns, key, accepted = "", [], (), []
     for line in text.splitlines():
         if not line.startswith("--"):
             continue
         if m := _COLUMN.match(line):
             columns.append((m.group(1), m.group(2).strip()))
+        elif m := _KEY.match(line):
+            key = _names(m.group(1))
+        elif m := _ACCEPTED.match(line):
+            accepted.append((m.group(1), _names(m.group(2))))
         elif (m := _TITLE.match(line)) and not summary:
             summary = m.group(2).strip()
-    return SqlObject(path.parent.name, path.stem, path, text, summary, tuple(columns))
+    return SqlObject(path.parent.name, path.stem, path, text, summary, tuple(columns), key, tuple(accepted))
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 @cache
@@ -82,10 +109,6 @@ def objects(layer: str) -> tuple[SqlObject, ...]:
     for key in found:
         visit(key, ())
     return tuple(ordered)
-
-
-def all_objects() -> tuple[SqlObject, ...]:
-    return tuple(o for layer in LAYERS for o in objects(layer))
 
 
 def run_layer(con: duckdb.DuckDBPyConnection, layer: str) -> None:

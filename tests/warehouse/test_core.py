@@ -16,8 +16,12 @@ import duckdb
 import pytest
 
 from ketamine_evidence.extract.ctgov.parse import TABLES, flatten_study, iter_studies
+from ketamine_evidence.warehouse.build import contract
+from ketamine_evidence.warehouse.checks import violations
+from ketamine_evidence.warehouse.db import init_schemas
 from ketamine_evidence.warehouse.frames import insert_rows
-from ketamine_evidence.warehouse.sql_files import SQL_DIR, objects, run_layer
+from ketamine_evidence.warehouse.models import with_drug_and_route
+from ketamine_evidence.warehouse.sql_files import objects
 from tests.conftest import shared_path
 from tests.extract.ctgov.test_parse import wrap_measures
 
@@ -25,18 +29,6 @@ CORE_TABLES = (
     "study", "study_arm", "intervention", "condition", "study_reference", "outcome_measure",
     "result_group", "outcome_denom", "outcome_measurement", "outcome_analysis",
 )
-PRIMARY_KEYS = {
-    "study": "nct_id",
-    "study_arm": "nct_id, arm_idx",
-    "intervention": "nct_id, intervention_idx",
-    "condition": "nct_id, kind, idx",
-    "study_reference": "nct_id, reference_idx",
-    "outcome_measure": "nct_id, outcome_idx",
-    "result_group": "nct_id, outcome_idx, group_id",
-    "outcome_denom": "nct_id, outcome_idx, class_idx, units, group_id",
-    "outcome_measurement": "nct_id, outcome_idx, class_idx, category_idx, group_id",
-    "outcome_analysis": "nct_id, outcome_idx, analysis_idx",
-}
 AACT_FILES = ("NCT02552212.json", "NCT02278341.json", "NCT02210780.json", "NCT00465816.json", "NCT03453554.json")
 META_TRIALS = ("NCT02493868", "NCT04338321", "NCT02417064")
 
@@ -49,13 +41,14 @@ def build(con: duckdb.DuckDBPyConnection, studies: Iterable[tuple[Study, str | N
     Only this module's core objects are run (in the runner's dependency order), so another
     source's unfinished core SQL cannot break these tests.
     """
-    for layer in ("raw", "meta", "staging"):
-        if any((SQL_DIR / layer).glob("*.sql")):
-            run_layer(con, layer)
+    init_schemas(con)
+    con.execute("create schema if not exists staging")
+    for table in TABLES:
+        con.execute(contract(f"staging.{table}").ddl())
     tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for study, sha in studies:
         for table, rows in flatten_study(study, raw_sha256=sha).items():
-            tables[table] += rows
+            tables[table] += [with_drug_and_route(r) for r in rows] if table == "ctgov_intervention" else rows
     for table in TABLES:
         insert_rows(con, f"staging.{table}", tables[table])
     con.execute("create schema if not exists core")
@@ -116,11 +109,10 @@ def test_trimmed_records_load_with_nulls(core: duckdb.DuckDBPyConnection) -> Non
 
 @pytest.mark.parametrize("table", CORE_TABLES)
 def test_primary_keys_unique_and_not_null(core: duckdb.DuckDBPyConnection, table: str) -> None:
-    key = PRIMARY_KEYS[table]
-    first = key.split(",")[0]
-    (dupes,) = rows(core, f"select count(*) from (select {key} from core.{table} group by all having count(*) > 1)")
-    assert dupes == (0,)
-    assert rows(core, f"select count(*) from core.{table} where {first} is null") == [(0,)]
+    declared = next(o.contract() for o in objects("core") if o.name == table)
+    assert declared.key, f"{declared.source} declares no @key"
+    assert violations(core, [declared]) == []
+    assert rows(core, f"select count(*) from core.{table} where {declared.key[0]} is null") == [(0,)]
     assert rows(core, f"select count(*) from core.{table}")[0][0] > 0
 
 
@@ -146,11 +138,12 @@ def test_accepted_outcome_types(core: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.mark.parametrize("layer", ["staging", "core"])
 def test_documented_columns_match_describe(core: duckdb.DuckDBPyConnection, layer: str) -> None:
-    mine = [o for o in objects(layer) if o.name in CORE_TABLES or o.name in TABLES]
-    assert len(mine) == 10
-    for obj in mine:
-        described = [r[0] for r in rows(core, f"describe {obj.qualified}")]
-        assert [c for c, _ in obj.columns] == described, obj.qualified
+    names = CORE_TABLES if layer == "core" else TABLES
+    assert len(names) == 10
+    for name in names:
+        declared = contract(f"{layer}.{name}")
+        described = [r[0] for r in rows(core, f"describe {declared.qualified}")]
+        assert list(declared.column_names) == described, declared.qualified
 
 
 def test_na_values_stay_raw_with_null_numbers(core: duckdb.DuckDBPyConnection) -> None:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
-from ketamine_evidence.warehouse.dictionary import render
-from ketamine_evidence.warehouse.sql_files import all_objects
+from ketamine_evidence.warehouse.contracts import Table
+from ketamine_evidence.warehouse.dictionary import documented_tables, render
 from tests.conftest import ROOT
 
 
-@pytest.mark.parametrize("obj", all_objects(), ids=lambda o: o.qualified)
-def test_documented_columns_match_describe(sample, obj) -> None:
-    described = [row[0] for row in sample.execute(f"describe {obj.qualified}").fetchall()]
-    documented = [name for name, _ in obj.columns]
-    assert documented == described, f"{obj.path}: doc comments and DESCRIBE differ"
-    assert obj.summary, f"{obj.path}: first line must be '-- {obj.qualified}: summary'"
-    assert all(text for _, text in obj.columns), f"{obj.path}: a column has no description"
+@pytest.mark.parametrize("table", documented_tables(), ids=lambda t: t.qualified)
+def test_documented_columns_match_describe(sample: duckdb.DuckDBPyConnection, table: Table) -> None:
+    described = [row[0] for row in sample.execute(f"describe {table.qualified}").fetchall()]
+    assert list(table.column_names) == described, f"{table.source}: documented columns and DESCRIBE differ"
+    assert table.summary, f"{table.source}: no summary"
+    assert all(col.doc for col in table.columns), f"{table.source}: a column has no description"
 
 
 def test_generated_dictionary_is_up_to_date() -> None:

@@ -9,10 +9,10 @@ from datetime import datetime
 import duckdb
 import pytest
 
+from ketamine_evidence.warehouse.build import contract
 from ketamine_evidence.warehouse.db import init_schemas
 from ketamine_evidence.warehouse.history import changes_since_previous, latest_runs, record_history
 from ketamine_evidence.warehouse.load import finish_run, start_run
-from ketamine_evidence.warehouse.sql_files import objects
 from tests.conftest import SAMPLE
 from tests.flow_support import build_sample
 
@@ -38,9 +38,8 @@ def _study(con, nct_id: str, run_id: str, day: int, results_date: str | None) ->
 
 def _marts(con, prop: float, rr: float, verdict: str) -> None:
     con.execute("create schema if not exists marts")
-    for obj in objects("marts"):
-        if obj.name in ("evidence_summary", "claim_check"):
-            con.execute(obj.sql)
+    for name in ("evidence_summary", "claim_check"):
+        con.execute(contract(f"marts.{name}").ddl())
     con.execute("insert into marts.evidence_summary (drug, route, population, outcome_kind, time_window, "
                 "comparator_type, status, k_trials, prop_estimate, rr_dl, study_keys) "
                 "values (?, ?, ?, ?, ?, ?, 'pooled', 3, ?, ?, ['NCT1'])", [*GROUP, prop, rr])

@@ -10,6 +10,7 @@ from ketamine_evidence.transform.outcomes import SCREENING_COLUMNS, screen_publi
 from ketamine_evidence.transform.outcomes.build import screening_rows
 from ketamine_evidence.warehouse.db import init_schemas
 from ketamine_evidence.warehouse.frames import insert_rows
+from ketamine_evidence.warehouse.build import contract
 from ketamine_evidence.warehouse.sql_files import objects
 from tests.conftest import SAMPLE
 
@@ -151,8 +152,10 @@ def test_screen_publication(fields: dict, linked: list[str], reason: str | None,
 
 
 def _run(con, layer: str, name: str) -> None:
+    """Create a Python model's table from its contract, or run a SQL model."""
     con.execute(f"create schema if not exists {layer}")
-    con.execute(next(o for o in objects(layer) if o.name == name).sql)
+    sql = next((o.sql for o in objects(layer) if o.name == name), None)
+    con.execute(sql or contract(f"{layer}.{name}").ddl())
 
 
 def test_prisma_flow_counts_in_one_query(con) -> None:

@@ -9,8 +9,8 @@ from html import escape
 import duckdb
 import pytest
 
+from ketamine_evidence.warehouse.build import contract
 from ketamine_evidence.warehouse.report import report_artifacts, write_report
-from ketamine_evidence.warehouse.sql_files import objects
 from tests.conftest import ROOT
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -96,9 +96,8 @@ def _empty_marts(con: duckdb.DuckDBPyConnection) -> None:
 
     init_schemas(con)
     con.execute("create schema marts")
-    for obj in objects("marts"):
-        if obj.name in ("claims", "claim_check", "evidence_summary"):
-            con.execute(obj.sql)
+    for name in ("claims", "claim_check", "evidence_summary"):
+        con.execute(contract(f"marts.{name}").ddl())
 
 
 def test_report_renders_for_empty_marts(tmp_path) -> None:

@@ -1,4 +1,5 @@
 -- core.condition: conditions, keywords and condition MeSH terms of each study in core.study.
+-- @key nct_id, kind, idx
 -- @column nct_id: NCT identifier (references core.study)
 -- @column kind: condition, keyword or mesh
 -- @column idx: 0-based position within its kind

@@ -1,4 +1,5 @@
 -- core.intervention: interventions of each study in core.study, with normalized drug and route.
+-- @key nct_id, intervention_idx
 -- @column nct_id: NCT identifier (references core.study)
 -- @column intervention_idx: 0-based position of the intervention in the registration
 -- @column intervention_type: DRUG, BIOLOGICAL, DEVICE, PROCEDURE, BEHAVIORAL, OTHER, ...

@@ -1,4 +1,5 @@
 -- core.outcome_analysis: statistical analyses of outcome measures, raw text beside parsed numbers.
+-- @key nct_id, outcome_idx, analysis_idx
 -- @column nct_id: NCT identifier (references core.study)
 -- @column outcome_idx: outcome measure position (references core.outcome_measure)
 -- @column analysis_idx: 0-based position in the measure's analyses

@@ -1,4 +1,5 @@
 -- core.outcome_denom: analysed counts per outcome measure and group; class_idx NULL is the measure-level denominator.
+-- @key nct_id, outcome_idx, class_idx, group_id, units
 -- @column nct_id: NCT identifier (references core.study)
 -- @column outcome_idx: outcome measure position (references core.outcome_measure)
 -- @column class_idx: class position for a class-level (e.g. per-timepoint) count; NULL for the whole measure

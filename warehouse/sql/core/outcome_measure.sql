@@ -1,4 +1,5 @@
 -- core.outcome_measure: posted outcome measures of each study in core.study (AACT outcomes).
+-- @key nct_id, outcome_idx
 -- @column nct_id: NCT identifier (references core.study)
 -- @column outcome_idx: 0-based position in the study's outcomeMeasures (key with nct_id)
 -- @column outcome_type: PRIMARY, SECONDARY, OTHER_PRE_SPECIFIED or POST_HOC

@@ -1,4 +1,5 @@
 -- core.outcome_measurement: outcome values per measure x class x category x group, raw text beside parsed numbers.
+-- @key nct_id, outcome_idx, class_idx, category_idx, group_id
 -- @column nct_id: NCT identifier (references core.study)
 -- @column outcome_idx: outcome measure position (references core.outcome_measure)
 -- @column class_idx: 0-based class position (class: timepoint, subgroup, ...)

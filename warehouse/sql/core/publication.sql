@@ -1,4 +1,5 @@
 -- core.publication: one row per PubMed record (the latest version of each PMID), with design flags for screening.
+-- @key pmid
 -- @column pmid: PubMed identifier (primary key)
 -- @column title: article title (book chapters: chapter or book title)
 -- @column abstract: plain-text abstract, structured sections as 'LABEL: text' lines

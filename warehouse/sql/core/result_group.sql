@@ -1,4 +1,5 @@
 -- core.result_group: groups of each outcome measure; group ids (OG000, ...) are local to the measure.
+-- @key nct_id, outcome_idx, group_id
 -- @column nct_id: NCT identifier (references core.study)
 -- @column outcome_idx: outcome measure position (references core.outcome_measure)
 -- @column group_id: group id within the measure (OG000, OG001, ...)

@@ -1,4 +1,5 @@
 -- core.study: one row per registered study, from its latest parsed version (last update posted, then version holder).
+-- @key nct_id
 -- @column nct_id: NCT identifier (primary key)
 -- @column brief_title: brief title
 -- @column official_title: official title

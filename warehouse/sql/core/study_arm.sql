@@ -1,4 +1,5 @@
 -- core.study_arm: arm groups of each study in core.study.
+-- @key nct_id, arm_idx
 -- @column nct_id: NCT identifier (references core.study)
 -- @column arm_idx: 0-based position of the arm in the registration
 -- @column label: arm group label

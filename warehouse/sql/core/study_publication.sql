@@ -1,4 +1,5 @@
 -- core.study_publication: links between trials and publications, with how each link was found.
+-- @key pmid, nct_id
 -- @column nct_id: NCT identifier of the trial
 -- @column pmid: PubMed identifier of the publication
 -- @column found_by: how the link was found: pubmed_databank (NLM DataBankList), registry_reference (the registry cites the PMID), abstract_nct (an NCT id in the abstract or title)

@@ -1,4 +1,5 @@
 -- core.study_reference: literature references listed by each study in core.study.
+-- @key nct_id, reference_idx
 -- @column nct_id: NCT identifier (references core.study)
 -- @column reference_idx: 0-based position in the registration
 -- @column pmid: PubMed id, when given

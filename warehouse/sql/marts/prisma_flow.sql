@@ -1,4 +1,7 @@
 -- marts.prisma_flow: PRISMA 2020 flow counts in long form, from one query over raw, core.screening and meta.search_log.
+-- @key step, source, reason
+-- @accepted step: searched_hits, identified, removed_before_screening, screened, excluded, included_reports, included_studies, studies_without_registry_record
+-- @accepted source: ctgov, pubmed, all
 -- @column step: searched_hits (what the latest successful run's searches reported), identified (distinct records ever retrieved), removed_before_screening, screened, excluded, included_reports, included_studies, studies_without_registry_record
 -- @column source: ctgov, pubmed, or all for study-level counts
 -- @column reason: exclusion reason for excluded rows, else NULL

@@ -1,4 +1,5 @@
 -- marts.study_characteristics: one row per included registered study (core.screening): what was compared, in whom, how, and where its results are.
+-- @key nct_id
 -- @column nct_id: NCT identifier (core.study)
 -- @column acronym: registry acronym, when given
 -- @column title: brief title

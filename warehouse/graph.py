@@ -1,0 +1,97 @@
+"""The build as one dependency graph of SQL and Python models, ordered and run in one transaction.
+
+A model reads tables and writes tables. A SQL model is a `.sql` file under `sql/staging`, `sql/core`
+or `sql/marts` (what it reads is found in its query); a Python model declares what it reads and the
+contracts (`warehouse.contracts.Table`) of what it writes. A read that no model writes must be a
+persistent `raw` or `meta` table. The order comes from these edges alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from ketamine_evidence.warehouse.contracts import Table
+from ketamine_evidence.warehouse.errors import BuildError
+from ketamine_evidence.warehouse.sql_files import SqlObject
+
+PERSISTENT_LAYERS = ("raw", "meta")
+BUILT_LAYERS = ("staging", "core", "marts")
+
+Run = Callable[[duckdb.DuckDBPyConnection, Any], None]
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    reads: frozenset[str]
+    writes: tuple[Table, ...]
+    run: Run
+    source: str  # the file or function that defines it
+    python: bool
+
+    @property
+    def outputs(self) -> frozenset[str]:
+        return frozenset(t.qualified for t in self.writes)
+
+
+def sql_model(obj: SqlObject) -> Model:
+    def run(con: duckdb.DuckDBPyConnection, _context: Any) -> None:
+        con.execute(obj.sql)
+
+    return Model(obj.qualified, obj.depends_on, (obj.contract(),), run, obj.source, python=False)
+
+
+def python_model(reads: Iterable[str], writes: Sequence[Table]) -> Callable[[Run], Model]:
+    """Declare a Python model: `fn(con, context)` fills the tables in `writes`, created empty for it."""
+
+    def wrap(fn: Run) -> Model:
+        source = f"{fn.__module__}.{fn.__qualname__}"
+        tables = tuple(t.with_source(f"Python model `{source}`") for t in writes)
+        return Model(fn.__name__, frozenset(reads), tables, fn, source, python=True)
+
+    return wrap
+
+
+def ordered(models: Sequence[Model]) -> list[Model]:
+    """Models in an order where each runs after every model that writes what it reads."""
+    writer = {}
+    for model in models:
+        for table in model.outputs:
+            if table in writer:
+                raise BuildError(f"{table} is written by both {writer[table].source} and {model.source}")
+            writer[table] = model
+    done: list[Model] = []
+
+    def visit(model: Model, stack: tuple[str, ...]) -> None:
+        if model in done:
+            return
+        if model.name in stack:
+            raise BuildError(f"circular build dependency: {' -> '.join((*stack, model.name))}")
+        for table in sorted(model.reads):
+            if table in writer:
+                visit(writer[table], (*stack, model.name))
+            elif table.split(".", 1)[0] not in PERSISTENT_LAYERS:
+                raise BuildError(f"{model.source} reads {table}, which no model writes")
+        done.append(model)
+
+    for model in models:
+        visit(model, ())
+    return done
+
+
+def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[Model], context: Any) -> None:
+    """Run every model in dependency order (the caller holds the transaction)."""
+    for layer in BUILT_LAYERS:
+        con.execute(f"create schema if not exists {layer}")
+    for model in ordered(models):
+        try:
+            if model.python:
+                for table in model.writes:
+                    con.execute(table.ddl())
+            model.run(con, context)
+        except duckdb.Error as exc:
+            raise BuildError(f"{model.source}: {exc}") from exc
