@@ -20,14 +20,16 @@ sys.path.insert(0, str(ROOT))
 from ketamine_evidence.transform.outcomes import abstract_outcomes, registry_outcomes  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "snapshot"
+Study = dict[str, Any]  # an API v2 study object
+Abstract = tuple[str, str, str, list[str]]  # (pmid, title, abstract text, NCT ids)
 
 
-def load_studies() -> list[dict[str, Any]]:
+def load_studies() -> list[Study]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((SAMPLE / "ctgov").glob("*.json"))]
 
 
-def load_abstracts() -> list[tuple[str, str, str, list[str]]]:
-    out = []
+def load_abstracts() -> list[Abstract]:
+    out: list[Abstract] = []
     for path in sorted((SAMPLE / "pubmed").glob("*.xml")):
         for art in ET.parse(path).getroot():
             parts = []
@@ -39,8 +41,9 @@ def load_abstracts() -> list[tuple[str, str, str, list[str]]]:
     return out
 
 
-def copies(studies: list[dict[str, Any]], abstracts: list[tuple], n: int) -> tuple[list[dict[str, Any]], list[tuple]]:
-    many_studies, many_abstracts = [], []
+def copies(studies: list[Study], abstracts: list[Abstract], n: int) -> tuple[list[Study], list[Abstract]]:
+    many_studies: list[Study] = []
+    many_abstracts: list[Abstract] = []
     for i in range(n):
         for study in studies:
             clone = copy.deepcopy(study)
@@ -54,7 +57,7 @@ def copies(studies: list[dict[str, Any]], abstracts: list[tuple], n: int) -> tup
     return many_studies, many_abstracts
 
 
-def run(studies: list[dict[str, Any]], abstracts: list[tuple]) -> tuple[int, int, float]:
+def run(studies: list[Study], abstracts: list[Abstract]) -> tuple[int, int, float]:
     start = time.perf_counter()
     registry = sum(len(registry_outcomes(s)) for s in studies)
     abstract = sum(len(abstract_outcomes(p, a, title=t, nct_ids=n)) for p, t, a, n in abstracts)

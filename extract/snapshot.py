@@ -54,7 +54,18 @@ class Snapshot:
 
     @property
     def queries(self) -> Mapping[str, object]:
-        return (self.manifest or {}).get("queries", {})  # type: ignore[return-value]
+        queries = (self.manifest or {}).get("queries", {})
+        if not isinstance(queries, Mapping):
+            raise SnapshotError(f"{self.root / 'manifest.json'}: \"queries\" is not an object")
+        return queries
+
+    @property
+    def searches(self) -> list[Mapping[str, object]]:
+        """The searches the manifest logged (`SnapshotWriter.finish`); [] when it logged none."""
+        searches = (self.manifest or {}).get("searches", [])
+        if not isinstance(searches, list) or not all(isinstance(s, Mapping) for s in searches):
+            raise SnapshotError(f"{self.root / 'manifest.json'}: \"searches\" is not a list of objects")
+        return searches
 
 
 def _is_esearch(path: Path) -> bool:
@@ -62,9 +73,17 @@ def _is_esearch(path: Path) -> bool:
         return b"<eSearchResult" in handle.read(2048)
 
 
-def _manifest_entries(manifest: Mapping[str, object] | None) -> dict[str, Mapping[str, object]]:
+def _manifest_entries(root: Path, manifest: Mapping[str, object] | None) -> dict[str, Mapping[str, object]]:
+    """The manifest's `files` entries by path; each must be an object with a path."""
     files = (manifest or {}).get("files", [])
-    return {str(entry["path"]): entry for entry in files}  # type: ignore[index,union-attr]
+    if not isinstance(files, list):
+        raise SnapshotError(f"{root / 'manifest.json'}: \"files\" is not a list")
+    entries: dict[str, Mapping[str, object]] = {}
+    for entry in files:
+        if not isinstance(entry, dict) or "path" not in entry:
+            raise SnapshotError(f"{root / 'manifest.json'}: a \"files\" entry is not an object with a \"path\"")
+        entries[str(entry["path"])] = entry
+    return entries
 
 
 def read_snapshot(root: str | Path) -> Snapshot:
@@ -73,7 +92,7 @@ def read_snapshot(root: str | Path) -> Snapshot:
     if not root.is_dir():
         raise SnapshotError(f"snapshot directory {root} does not exist")
     manifest = _read_manifest(root)
-    entries = _manifest_entries(manifest)
+    entries = _manifest_entries(root, manifest)
     if manifest is not None:
         _check_listing(root, entries)
     files = []
@@ -86,7 +105,10 @@ def read_snapshot(root: str | Path) -> Snapshot:
             _check_hash(path, name, entry)
             fetched = entry.get("fetched_at")
             when = datetime.fromisoformat(str(fetched)) if fetched else None
-            files.append(SnapshotFile(source, name, path, when, entry.get("request", {})))  # type: ignore[arg-type]
+            request = entry.get("request", {})
+            if not isinstance(request, Mapping):
+                raise SnapshotError(f"{root / 'manifest.json'}: the \"request\" of {name} is not an object")
+            files.append(SnapshotFile(source, name, path, when, request))
     if not files:
         raise SnapshotError(f"snapshot {root} holds no ctgov/*.json or pubmed/*.xml files")
     return Snapshot(root, manifest, tuple(files))

@@ -58,7 +58,7 @@ def python_model(reads: Iterable[str], writes: Sequence[Table]) -> Callable[[Run
 
 def ordered(models: Sequence[Model]) -> list[Model]:
     """Models in an order where each runs after every model that writes what it reads."""
-    writer = {}
+    writer: dict[str, Model] = {}
     for model in models:
         for table in model.outputs:
             if table in writer:

@@ -64,7 +64,9 @@ def read_studies(files: Iterable[SnapshotFile]) -> tuple[list[RawStudy], dict[st
 
 
 def read_articles(files: Iterable[SnapshotFile]) -> tuple[list[RawArticle], list[tuple], dict[str, int]]:
-    articles, deletions, per_file = [], [], {}
+    articles: list[RawArticle] = []
+    deletions: list[tuple] = []
+    per_file: dict[str, int] = {}
     for f in files:
         when = f.fetched_at or utcnow()
         count = 0
@@ -95,7 +97,7 @@ def missing_cited_pmids(snapshot: Snapshot, known: set[str] | frozenset[str] = f
 
 
 def _searches(snapshot: Snapshot, source: str, found: int) -> list[Mapping[str, object]]:
-    logged = [s for s in (snapshot.manifest or {}).get("searches", []) if s.get("source") == source]
+    logged = [s for s in snapshot.searches if s.get("source") == source]
     if logged:
         return logged
     query = snapshot.queries.get(source)

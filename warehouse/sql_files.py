@@ -70,7 +70,8 @@ def _strip_comments(sql: str) -> str:
 
 def _parse(path: Path) -> SqlObject:
     text = path.read_text(encoding="utf-8")
-    summary, columns, key, accepted = "", [], (), []
+    summary, columns, accepted = "", [], []
+    key: tuple[str, ...] = ()
     for line in text.splitlines():
         if not line.startswith("--"):
             continue

@@ -57,9 +57,10 @@ def make_transport(settings: PubMedSettings, **overrides: object) -> Transport:
 
 def configure_entrez(settings: PubMedSettings) -> None:
     """The one place that sets Bio.Entrez's module globals (identity sent with every request)."""
-    Entrez.email = settings.email
+    # Bio.Entrez ships inline types, and its `email = None`/`api_key = None` globals are inferred as None.
+    Entrez.email = settings.email  # type: ignore[assignment]  # Bio.Entrez: str | None in practice
     Entrez.tool = settings.tool
-    Entrez.api_key = settings.api_key
+    Entrez.api_key = settings.api_key  # type: ignore[assignment]  # Bio.Entrez: str | None in practice
 
 
 def build_request(settings: PubMedSettings, utility: str, params: dict) -> Request:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 from xml.etree.ElementTree import Element
 
 from ketamine_evidence.extract.errors import MalformedResponse
@@ -61,7 +61,7 @@ class ArticleRecord:
     version: str
     kind: str  # "article" | "book"
     xml: bytes  # the element's payload: verbatim bytes of the element, or it re-serialized
-    fields: dict
+    fields: dict[str, Any]  # keys: FIELD_NAMES, in that order
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def iter_pubmed_xml(source: str | Path | BinaryIO, *, name: str) -> Iterator[Art
         yield from _Stream(stream, name).records()
 
 
-def parse_article_xml(xml: bytes) -> dict:
+def parse_article_xml(xml: bytes) -> dict[str, Any]:
     """The `fields` of one `PubmedArticle`/`PubmedBookArticle` payload (an ArticleRecord's `xml`)."""
     try:
         elem = ET.fromstring(xml)
@@ -107,7 +107,7 @@ class _Stream:
 
     def __init__(self, stream: BinaryIO, name: str) -> None:
         self.stream, self.name = stream, name
-        self.parser = ET.XMLPullParser(events=("start", "end"))
+        self.parser: ET.XMLPullParser[Element] = ET.XMLPullParser(events=("start", "end"))
         self.root: Element | None = None
         self.depth = 0
         self.head = b""
@@ -222,6 +222,7 @@ class _Stream:
             if len(self.prolog) > CHUNK:
                 self.tail = self.prolog = None
             return
+        assert self.tail is not None, "tracking only while `tail` is kept"  # see `_real`, `_anchor`
         tail = self.tail + data
         if b"<!" in tail or b"<?" in tail:  # a comment, CDATA section or PI may swallow a record
             self.tail = None
@@ -240,7 +241,7 @@ class _Stream:
         """
         if self.tail is None or self.depth != 1 or self.root is None:
             return False
-        if self.prolog is not None and not self._anchor():
+        if self.prolog is not None and not self._anchor(self.prolog):
             self.tail = self.prolog = None
             return False
         if self.tail is None or not _SETTLED.fullmatch(self.tail):
@@ -248,10 +249,11 @@ class _Stream:
         self.tail = b""
         return True
 
-    def _anchor(self) -> bool:
-        """Check the bytes before the first record: a UTF-8 document, no internal DTD declarations,
-        and the root's start tag known (plain, the only one) so tracking can start at its end."""
-        prolog, self.prolog = self.prolog, None
+    def _anchor(self, prolog: bytes) -> bool:
+        """Check the bytes before the first record (`prolog`): a UTF-8 document, no internal DTD
+        declarations, and the root's start tag known (plain, the only one) so tracking can start at
+        its end."""
+        self.prolog = None
         tag = b"<" + ROOT_TAG.encode()
         at = prolog.find(tag)
         if at < 0 or prolog.find(tag, at + 1) >= 0 or b"<!ENTITY" in prolog or b"<!ATTLIST" in prolog:
@@ -279,7 +281,9 @@ class _Stream:
 
     def _events(self) -> Iterator[ArticleRecord | Deletion]:
         depth = self.depth
-        for event, elem in self.parser.read_events():
+        # Only "start" and "end" were asked for, so every event is (event, Element).
+        events = cast("Iterator[tuple[str, Element]]", self.parser.read_events())
+        for event, elem in events:
             if event == "start":
                 depth += 1
                 if self.root is None:
@@ -375,7 +379,9 @@ def _skeleton(data: bytes) -> tuple[bytes, list[list[str]] | None]:
     start = data.find(_REFS_OPEN)
     if start < 0 or _REFS_MARK_BYTES in data:
         return data, None
-    pieces, refs, pos = [], [], 0
+    pieces: list[bytes] = []
+    refs: list[list[str]] = []
+    pos = 0
     while start >= 0:
         end = data.find(_REFS_CLOSE, start)
         if end < 0:
@@ -451,12 +457,12 @@ def _position(head: bytes, tag: str) -> str:
     return f"line {line}, column {at - line_start}"
 
 
-def article_fields(elem: Element, where: str) -> dict:
+def article_fields(elem: Element, where: str) -> dict[str, Any]:
     """The `fields` dict (see FIELD_NAMES) of a `PubmedArticle` or `PubmedBookArticle` element."""
     return _fields(elem, where, None)
 
 
-def _fields(elem: Element, where: str, refs: list[list[str]] | None) -> dict:
+def _fields(elem: Element, where: str, refs: list[list[str]] | None) -> dict[str, Any]:
     """`article_fields`; `refs`: the reference PMIDs of a skeleton's marked lists (`_parse_record`)."""
     doc = elem.find("BookDocument") if elem.tag == "PubmedBookArticle" else elem.find("MedlineCitation")
     pmid_el = doc.find("PMID") if doc is not None else None
@@ -466,7 +472,7 @@ def _fields(elem: Element, where: str, refs: list[list[str]] | None) -> dict:
     return {"pmid": _text(pmid_el), "version": pmid_el.get("Version") or "1", **fields}
 
 
-def _article_fields(elem: Element, citation: Element, refs: list[list[str]] | None) -> dict:
+def _article_fields(elem: Element, citation: Element, refs: list[list[str]] | None) -> dict[str, Any]:
     article = _child(citation, "Article")
     data = elem.find("PubmedData")
     return {
@@ -494,7 +500,7 @@ def _article_fields(elem: Element, citation: Element, refs: list[list[str]] | No
     }
 
 
-def _book_fields(elem: Element, doc: Element, refs: list[list[str]] | None) -> dict:
+def _book_fields(elem: Element, doc: Element, refs: list[list[str]] | None) -> dict[str, Any]:
     """Book chapters (e.g. GeneReviews): the book title stands in for the journal."""
     book = _child(doc, "Book")
     book_title = _text(book.find("BookTitle"))
@@ -524,11 +530,12 @@ def _book_fields(elem: Element, doc: Element, refs: list[list[str]] | None) -> d
 def _find(parent: Element, path: str) -> Element | None:
     """`parent.find(path)`, stepping down with the C-level `find` (ElementPath runs in Python);
     the first child at each step leads to the path's first match whenever it leads to one."""
-    found: Element | None = parent
+    found = parent
     for tag in path.split("/"):
-        found = found.find(tag)
-        if found is None:
+        step = found.find(tag)
+        if step is None:
             return parent.find(path)
+        found = step
     return found
 
 
@@ -557,7 +564,7 @@ def _texts(elems: Iterable[Element]) -> list[str]:
     return [t for t in map(_text, elems) if t]
 
 
-def _abstract(parent: Element) -> dict:
+def _abstract(parent: Element) -> dict[str, Any]:
     sections = [
         {"label": s.get("Label") or None, "nlm_category": s.get("NlmCategory") or None, "text": _text(s)}
         for s in _findall(parent, "Abstract", "AbstractText")
@@ -576,7 +583,7 @@ def _pages(pagination: Element | None) -> str | None:
     return f"{start}-{end}" if start and end else start
 
 
-def _pub_date(pub: Element | None) -> dict:
+def _pub_date(pub: Element | None) -> dict[str, Any]:
     """pub_year, pub_date (ISO, as precise as PubDate allows) and the raw MedlineDate."""
     if pub is None:
         return {"pub_year": None, "pub_date": None, "medline_date": None}
@@ -625,7 +632,7 @@ def _mesh(citation: Element) -> list[str]:
     return terms
 
 
-def _databanks(article: Element) -> dict:
+def _databanks(article: Element) -> dict[str, Any]:
     nct_ids: list[str] = []
     others: list[str] = []
     for bank in _findall(article, "DataBankList", "DataBank"):
@@ -638,11 +645,12 @@ def _databanks(article: Element) -> dict:
     return {"nct_ids": list(dict.fromkeys(nct_ids)), "other_accessions": list(dict.fromkeys(others))}
 
 
-def _ids(doc: Element, data: Element | None) -> dict:
+def _ids(doc: Element, data: Element | None) -> dict[str, Any]:
     """DOI and PMC id from the record's own ArticleIdList (never from its references)."""
     ids: dict[str, str] = {}
-    lists = [doc.find("ArticleIdList"), data.find("ArticleIdList") if data is not None else None]
-    for id_list in filter(lambda e: e is not None, lists):
+    for id_list in (doc.find("ArticleIdList"), data.find("ArticleIdList") if data is not None else None):
+        if id_list is None:
+            continue
         for article_id in id_list.findall("ArticleId"):
             value = _text(article_id)
             if value:
@@ -676,8 +684,7 @@ def _references(parent: Element | None, refs: list[list[str]] | None = None) -> 
         return []
     pmids: list[str] = []
     for reference_list in parent.findall("ReferenceList"):
-        mark = reference_list.get(_REFS_MARK) if refs else None
-        if mark is not None:
+        if refs and (mark := reference_list.get(_REFS_MARK)) is not None:
             pmids += refs[int(mark)]
         else:
             pmids += [(article_id.text or "").strip() for article_id in reference_list.iter("ArticleId")

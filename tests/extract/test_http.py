@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 import pytest
 
 from ketamine_evidence.extract.errors import SourceUnavailable
@@ -22,10 +24,19 @@ class FakeTime:
         return self.now
 
 
-def transport(fake: FakeTime, **kwargs: object) -> Transport:
-    options = {"source": "test", "min_interval": 0.0, "max_tries": 3, "timeout": 2.0, "backoff": 1.0}
-    options.update(kwargs)
-    return Transport(sleep=fake.sleep, clock=fake.clock, **options)  # type: ignore[arg-type]
+class Options(TypedDict, total=False):
+    """The Transport settings a test may override."""
+
+    min_interval: float
+    max_tries: int
+    timeout: float
+    max_retry_after: float
+    extra_retry_statuses: frozenset[int]
+
+
+def transport(fake: FakeTime, **kwargs: Unpack[Options]) -> Transport:
+    options: Options = {"min_interval": 0.0, "max_tries": 3, "timeout": 2.0, **kwargs}
+    return Transport("test", backoff=1.0, sleep=fake.sleep, clock=fake.clock, **options)
 
 
 def test_retry_after_is_honoured_then_success() -> None:

@@ -90,3 +90,39 @@ def test_manifest_and_directory_must_agree(tmp_path: Path) -> None:
     (tmp_path / "pubmed" / "efetch-0001.xml").unlink()
     with pytest.raises(SnapshotError, match=r"lists pubmed/efetch-0001\.xml but the file is missing"):
         read_snapshot(tmp_path)
+
+
+@pytest.mark.parametrize(("manifest", "message"), [
+    ({"files": None}, r'"files" is not a list'),
+    ({"files": {"ctgov/a.json": {}}}, r'"files" is not a list'),
+    ({"files": ["ctgov/a.json"]}, r'a "files" entry is not an object with a "path"'),
+    ({"files": [{"sha256": "0" * 64}]}, r'a "files" entry is not an object with a "path"'),
+    ({"files": [{"path": "ctgov/a.json", "request": "query.intr=ketamine"}]},
+     r'the "request" of ctgov/a\.json is not an object'),
+])
+def test_malformed_manifest_entries_are_snapshot_errors(tmp_path: Path, manifest: dict, message: str) -> None:
+    (tmp_path / "ctgov").mkdir()
+    (tmp_path / "ctgov" / "a.json").write_text("{}")
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotError, match=message):
+        read_snapshot(tmp_path)
+
+
+def test_malformed_manifest_queries_are_a_snapshot_error(tmp_path: Path) -> None:
+    (tmp_path / "ctgov").mkdir()
+    (tmp_path / "ctgov" / "a.json").write_text("{}")
+    (tmp_path / "manifest.json").write_text(json.dumps({"files": [{"path": "ctgov/a.json"}], "queries": ["x"]}))
+    snap = read_snapshot(tmp_path)
+    with pytest.raises(SnapshotError, match=r'"queries" is not an object'):
+        _ = snap.queries
+
+
+def test_searches_logged_by_the_writer(tmp_path: Path) -> None:
+    writer = write_sample(tmp_path)
+    assert read_snapshot(tmp_path).searches == []
+    writer.finish(queries={}, parameters={}, searches=[{"source": "pubmed", "query": "ketamine", "hits": 1}])
+    assert read_snapshot(tmp_path).searches == [{"source": "pubmed", "query": "ketamine", "hits": 1}]
+    (tmp_path / "manifest.json").write_text(json.dumps({**json.loads((tmp_path / "manifest.json").read_text()),
+                                                        "searches": ["pubmed"]}))
+    with pytest.raises(SnapshotError, match=r'"searches" is not a list of objects'):
+        _ = read_snapshot(tmp_path).searches

@@ -37,12 +37,12 @@ def test_a_cycle_an_unwritten_read_and_two_writers_are_refused() -> None:
 
     a = python_model(["core.b"], [_table("core.a")])(noop)
     b = python_model(["core.a"], [_table("core.b")])(noop)
-    with pytest.raises(BuildError, match="circular build dependency"):
+    with pytest.raises(BuildError, match=r"circular build dependency"):
         ordered([a, b])
     orphan = python_model(["core.nowhere"], [_table("core.c")])(noop)
-    with pytest.raises(BuildError, match="reads core.nowhere, which no model writes"):
+    with pytest.raises(BuildError, match=r"reads core\.nowhere, which no model writes"):
         ordered([orphan])
-    with pytest.raises(BuildError, match="core.a is written by both"):
+    with pytest.raises(BuildError, match=r"core\.a is written by both"):
         ordered([a, python_model([], [_table("core.a")])(noop)])
 
 

@@ -28,7 +28,7 @@ def _run(con, run_id: str, day: int, status: str = "success") -> None:
 
 
 def _study(con, nct_id: str, run_id: str, day: int, results_date: str | None) -> None:
-    payload = {"protocolSection": {"identificationModule": {"nctId": nct_id}}, "hasResults": bool(results_date)}
+    payload: dict = {"protocolSection": {"identificationModule": {"nctId": nct_id}}, "hasResults": bool(results_date)}
     if results_date:
         payload["protocolSection"]["statusModule"] = {"resultsFirstPostDateStruct": {"date": results_date}}
     con.execute("insert into raw.ctgov_study values (?, ?, ?, ?, ?, ?, ?)",

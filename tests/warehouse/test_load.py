@@ -106,7 +106,7 @@ def test_a_deleted_article_that_comes_back_is_current_again(con) -> None:
 def test_undated_relapse_rows_become_maintenance_rows() -> None:
     from ketamine_evidence.warehouse.models import with_default_windows
 
-    rows = [{"outcome_kind": "relapse", "time_window": None, "rule": "r"},
+    rows: list[dict] = [{"outcome_kind": "relapse", "time_window": None, "rule": "r"},
             {"outcome_kind": "response", "time_window": None, "rule": "r"},
             {"outcome_kind": "time_to_relapse", "time_window": "induction", "rule": "r"}]
     assert [r["time_window"] for r in with_default_windows(rows)] == ["maintenance", None, "induction"]

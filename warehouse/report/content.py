@@ -54,11 +54,11 @@ def blank(value: object) -> bool:
 
 
 def num(value: object, digits: int = 1) -> str:
-    return "–" if blank(value) else f"{float(value):.{digits}f}"
+    return "–" if blank(value) else f"{float(value):.{digits}f}"  # type: ignore[arg-type]  # a number or NULL
 
 
 def pct(value: object) -> str:
-    return "–" if blank(value) else f"{100 * float(value):.1f}%"
+    return "–" if blank(value) else f"{100 * float(value):.1f}%"  # type: ignore[arg-type]  # a number or NULL
 
 
 def text(value: object) -> str:

@@ -116,6 +116,7 @@ def ratio_rows(group: pd.Series, trials: pd.DataFrame) -> list[Row]:
 
 
 def _diamond(ax: Axes, row: Row, y: float) -> None:
+    assert row.lower is not None and row.estimate is not None and row.upper is not None  # checked by _draw_row
     points = [(row.lower, y), (row.estimate, y + 0.32), (row.upper, y), (row.estimate, y - 0.32)]
     ax.add_patch(Polygon(points, closed=True, color=POOL_COLOR))
 
