@@ -18,14 +18,15 @@ from typing import TypeVar
 
 import duckdb
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no pandas-stubs in the venv
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ketamine_evidence.extract.ctgov.parse import flatten_study  # noqa: E402
 from ketamine_evidence.warehouse.frames import insert_frame  # noqa: E402
-from ketamine_evidence.warehouse.sql_files import objects, run_layer  # noqa: E402
+from ketamine_evidence.warehouse.build import contract  # noqa: E402
+from ketamine_evidence.warehouse.sql_files import objects  # noqa: E402
 
 RESULTS = ROOT.parent / "shared" / "data" / "raw" / "meta-harness" / "esketamine-trd-madrs" / "ctgov_results"
 TRIALS = ("NCT02493868", "NCT04338321")
@@ -99,7 +100,9 @@ def main(argv: list[str] | None = None) -> None:
     frame = timed("generate staging rows (pandas)", args.rows, lambda: repeated(base, args.rows))
     studies = study_frame(frame)
     con = duckdb.connect(args.db)
-    run_layer(con, "staging")
+    con.execute("create schema staging")
+    for table in ("staging.ctgov_study", "staging.ctgov_outcome_measurement"):
+        con.execute(contract(table).ddl())
     timed("insert staging.ctgov_study", len(studies), lambda: insert_frame(con, "staging.ctgov_study", studies))
     timed("insert staging.ctgov_outcome_measurement", args.rows,
           lambda: insert_frame(con, "staging.ctgov_outcome_measurement", frame))
