@@ -565,7 +565,8 @@ CORE_OUTCOME = _declare(
 )
 CORE_SCREENING = _declare(
     CORE_SCREENING, ("record_type", "record_id"), record_type=("study", "publication"), source=("ctgov", "pubmed"),
-    exclusion_reason=("no_ketamine_arm", "not_depression", "other_indication", "review_or_protocol", "duplicate_report"),
+    exclusion_reason=("no_ketamine_arm", "not_depression", "other_indication", "review_or_protocol",
+                      "duplicate_report"),
 )
 MARTS_CLAIMS = _declare(MARTS_CLAIMS, ("claim_id",), metric=tuple(sorted(METRICS)))
 MARTS_EVIDENCE_SUMMARY = _declare(

@@ -39,7 +39,7 @@ def _links(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return linked
 
 
-def _routes(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+def _routes(con: duckdb.DuckDBPyConnection) -> dict[tuple[object, object], str]:
     found = con.execute(
         "select nct_id, drug, min(route) from core.intervention"
         " where drug is not null and route is not null group by nct_id, drug having count(distinct route) = 1"
@@ -55,7 +55,7 @@ def with_drug_and_route(row: dict) -> dict:
     return {**row, "drug": normalize_drug(name, other_names, description), "route": route}
 
 
-def with_registry_routes(rows: list[dict], routes: dict[tuple[str, str], str]) -> list[dict]:
+def with_registry_routes(rows: list[dict], routes: dict[tuple[object, object], str]) -> list[dict]:
     """Abstracts rarely name the route; take it from the trial's registered intervention for that drug."""
     return [
         {**row, "route": routes.get((row.get("nct_id"), row.get("drug")))} if not row.get("route") else row
