@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ketamine_evidence.extract.ctgov.parse import flatten_study  # noqa: E402
-from ketamine_evidence.warehouse.frames import insert_frame  # noqa: E402
 from ketamine_evidence.warehouse.build import contract  # noqa: E402
+from ketamine_evidence.warehouse.frames import insert_frame  # noqa: E402
 from ketamine_evidence.warehouse.sql_files import objects  # noqa: E402
 
 RESULTS = ROOT.parent / "shared" / "data" / "raw" / "meta-harness" / "esketamine-trd-madrs" / "ctgov_results"

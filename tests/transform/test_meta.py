@@ -200,11 +200,11 @@ def test_evidence_summary_of_nothing_is_an_empty_table() -> None:
 
 
 def test_evidence_summary_loads_into_its_mart(con) -> None:
+    from ketamine_evidence.warehouse.build import contract
     from ketamine_evidence.warehouse.frames import insert_frame
-    from ketamine_evidence.warehouse.sql_files import SQL_DIR
 
     con.execute("create schema marts")
-    con.execute((SQL_DIR / "marts" / "evidence_summary.sql").read_text(encoding="utf-8"))
+    con.execute(contract("marts.evidence_summary").ddl())
     assert [r[0] for r in con.execute("describe marts.evidence_summary").fetchall()] == list(SUMMARY_COLUMNS)
     rows = [arm("NCT1", "active", 10, 20), arm("NCT1", "control", 4, 20), arm("NCT2", "active", 3, 10)]
     assert insert_frame(con, "marts.evidence_summary", evidence_summary(pd.DataFrame(rows))) == 1

@@ -183,12 +183,12 @@ def test_bundled_claims_on_an_empty_warehouse_never_crash() -> None:
 
 def test_claim_check_and_claims_load_into_their_marts(con) -> None:
     from ketamine_evidence.transform.claims import CLAIM_COLUMNS, claims_frame
+    from ketamine_evidence.warehouse.build import contract
     from ketamine_evidence.warehouse.frames import insert_frame
-    from ketamine_evidence.warehouse.sql_files import SQL_DIR
 
     con.execute("create schema marts")
     for name in ("claim_check", "claims"):
-        con.execute((SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8"))
+        con.execute(contract(f"marts.{name}").ddl())
     claims = load_claims()
     outcomes = pd.DataFrame(TRD_RESPONSE)
     checked = check_claims(claims, evidence_summary(outcomes), outcomes)

@@ -8,9 +8,9 @@ import pytest
 
 from ketamine_evidence.transform.outcomes import SCREENING_COLUMNS, screen_publication, screen_study
 from ketamine_evidence.transform.outcomes.build import screening_rows
+from ketamine_evidence.warehouse.build import contract
 from ketamine_evidence.warehouse.db import init_schemas
 from ketamine_evidence.warehouse.frames import insert_rows
-from ketamine_evidence.warehouse.build import contract
 from ketamine_evidence.warehouse.sql_files import objects
 from tests.conftest import SAMPLE
 
