@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ketamine_evidence.transform.outcomes import abstract_outcomes, registry_outcomes  # noqa: E402
+from ketamine_evidence.transform.outcomes.registry import RegistryStudy  # noqa: E402
+from ketamine_evidence.warehouse.registry_input import registry_study_from_json  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "snapshot"
 Study = dict[str, Any]  # an API v2 study object
@@ -58,8 +60,9 @@ def copies(studies: list[Study], abstracts: list[Abstract], n: int) -> tuple[lis
 
 
 def run(studies: list[Study], abstracts: list[Abstract]) -> tuple[int, int, float]:
+    inputs: list[RegistryStudy] = [registry_study_from_json(s) for s in studies]  # the warehouse's long tables
     start = time.perf_counter()
-    registry = sum(len(registry_outcomes(s)) for s in studies)
+    registry = sum(len(registry_outcomes(s)) for s in inputs)
     abstract = sum(len(abstract_outcomes(p, a, title=t, nct_ids=n)) for p, t, a, n in abstracts)
     return registry, abstract, time.perf_counter() - start
 

@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_refresh.py
 Measures (1) the CLI as a user runs it (Prefect's temporary server included), twice on one file,
-and (2) the same work as plain functions (ingest + build) without Prefect.
+and (2) the same refresh sequence as plain functions (flows/steps.py: run_refresh) without Prefect.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ RAW_ROWS = "select (select count(*) from raw.ctgov_study) + (select count(*) fro
 def raw_rows(db: Path) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute(RAW_ROWS).fetchall()[0][0]
+        return int(con.execute(RAW_ROWS).fetchall()[0][0])
     finally:
         con.close()
 
@@ -37,15 +37,11 @@ def timed_cli(db: Path) -> float:
 
 
 def timed_functions(db: Path) -> float:
-    from ketamine_evidence.extract.snapshot import read_snapshot
-    from ketamine_evidence.warehouse.build import build
-    from ketamine_evidence.warehouse.db import opened
-    from ketamine_evidence.warehouse.ingest import ingest_snapshot
+    from ketamine_evidence.flows.settings import RefreshOptions
+    from ketamine_evidence.flows.steps import new_run_id, run_refresh
 
     start = time.perf_counter()
-    with opened(db) as con:
-        ingest_snapshot(con, read_snapshot(ROOT / "examples" / "snapshot"), "bench")
-        build(con)
+    run_refresh(RefreshOptions(db=str(db), mode="offline"), new_run_id())
     return time.perf_counter() - start
 
 
@@ -59,7 +55,7 @@ def main() -> None:
         plain = timed_functions(Path(tmp) / "plain.duckdb")
     print(f"refresh --offline (CLI, cold, new DB):      {cold:6.2f} s")
     print(f"refresh --offline (CLI, same DB, repeated): {warm:6.2f} s   raw rows added: {added}")
-    print(f"ingest + build without Prefect (new DB):    {plain:6.2f} s")
+    print(f"same refresh without Prefect (new DB):      {plain:6.2f} s")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ketamine_evidence.errors import ConfigError, EvidenceError
+from ketamine_evidence.flows.errors import prefect_failure
 from ketamine_evidence.flows.settings import RefreshOptions, check_since, parse_since, tool_version
 from ketamine_evidence.warehouse.db import DB_ENV, DEFAULT_DB, default_db
 
@@ -17,10 +18,11 @@ EXIT_ERROR = 2
 
 
 class _NoTracebackForKnownErrors(logging.Filter):
-    """Prefect logs task failures with a traceback; for our named errors one line is enough."""
+    """Prefect logs failures with a traceback; for our named errors and its own known failures one line is enough."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], EvidenceError):
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and (isinstance(error, EvidenceError) or prefect_failure(error)):
             record.exc_info = None
             record.exc_text = None
         return True
@@ -94,9 +96,15 @@ def _refresh(args: argparse.Namespace) -> int:
         since=None if args.since == "last" else parse_since(args.since),
         ctgov_cond=args.ctgov_cond, ctgov_intr=args.ctgov_intr, pubmed_query=args.pubmed_query)
     _quiet_known_errors()
-    parameters = options.as_parameters()
-    parameters["since"] = args.since
-    refresh(**parameters)
+    try:
+        refresh(db=options.db, mode=options.mode, snapshot=options.snapshot, record=options.record,
+                since=args.since, ctgov_cond=options.ctgov_cond, ctgov_intr=options.ctgov_intr,
+                pubmed_query=options.pubmed_query)
+    except Exception as exc:
+        problem = prefect_failure(exc)
+        if problem is None:
+            raise
+        raise problem from exc
     print(f"DuckDB file: {Path(args.db).resolve()}")
     print(_describe(args.db))
     if args.record:

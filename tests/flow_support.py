@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from tests.conftest import SAMPLE
+
+CORE_TABLES = (
+    "core.study",
+    "core.publication",
+    "core.outcome_measurement",
+    "core.outcome",
+    "core.study_publication",
+    "core.screening",
+    "marts.evidence_summary",
+    "marts.claim_check",
+    "marts.prisma_flow",
+    "marts.study_characteristics",
+)
 
 
 def copy_sample(dest: Path, *, manifest: bool = True) -> Path:
@@ -19,7 +34,7 @@ def copy_sample(dest: Path, *, manifest: bool = True) -> Path:
     return dest
 
 
-def scalar(db: Path, sql: str) -> object:
+def scalar(db: Path, sql: str) -> Any:  # whatever DuckDB returns for the column: int, str, list, ...
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(sql).fetchall()[0][0]
@@ -32,22 +47,20 @@ def table_digest(db: Path, table: str) -> str:
     return str(scalar(db, f"select coalesce(bit_xor(hash(t)), 0) || ':' || count(*) from {table} t"))
 
 
-def build_sample(path: Path | str, run_id: str = "run-sample", snapshot: Path = SAMPLE,
-                 started: datetime = datetime(2025, 1, 1)) -> duckdb.DuckDBPyConnection:
-    """A warehouse built from a snapshot with plain functions (no Prefect), its run recorded."""
-    from ketamine_evidence.extract.snapshot import read_snapshot
-    from ketamine_evidence.warehouse.build import build
-    from ketamine_evidence.warehouse.db import init_schemas
-    from ketamine_evidence.warehouse.history import record_history
-    from ketamine_evidence.warehouse.ingest import ingest_snapshot
-    from ketamine_evidence.warehouse.load import finish_run, start_run
+def build_sample(
+    path: Path | str, run_id: str = "run-sample", snapshot: Path = SAMPLE, started: datetime = datetime(2025, 1, 1)
+) -> duckdb.DuckDBPyConnection:
+    """A warehouse built from a snapshot by the refresh's plain functions (no Prefect), its run
+    recorded as started at `started` and finished 5 minutes later."""
+    from ketamine_evidence.flows.settings import RefreshOptions
+    from ketamine_evidence.flows.steps import run_refresh
 
-    con = duckdb.connect(str(path))
-    init_schemas(con)
-    start_run(con, run_id, mode="offline", snapshot_dir=str(snapshot), since=None, parameters={},
-              tool_version="test", started_at=started)
-    counts = ingest_snapshot(con, read_snapshot(snapshot), run_id).as_run_counts()
-    counts.update(vars(build(con)))
-    record_history(con, run_id)
-    finish_run(con, run_id, status="success", finished_at=started.replace(minute=5), counts=counts)
-    return con
+    bundled = snapshot.resolve() == SAMPLE.resolve()
+    options = (
+        RefreshOptions(db=str(path), mode="offline")
+        if bundled
+        else RefreshOptions(db=str(path), mode="snapshot", snapshot=str(snapshot))
+    )
+    clock = itertools.chain([started], itertools.repeat(started + timedelta(minutes=5))).__next__
+    run_refresh(options, run_id, clock=clock)
+    return duckdb.connect(str(path))

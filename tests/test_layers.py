@@ -77,7 +77,8 @@ def test_the_checker_catches_a_lazy_upward_import(tmp_path: Path) -> None:
     module.write_text("def f():\n    from ketamine_evidence.warehouse import db\n    return db\n", encoding="utf-8")
     try:
         assert violations("transform", [module]) == [
-            "transform/_probe_for_layer_test.py:2: transform imports ketamine_evidence.warehouse"]
+            "transform/_probe_for_layer_test.py:2: transform imports ketamine_evidence.warehouse"
+        ]
     finally:
         module.unlink()
 

@@ -1,48 +1,40 @@
-"""Intervention names and routes to a short controlled vocabulary, driven by two mapping tables.
+"""The drug and route vocabulary, and intervention names and routes mapped onto it.
 
-`data/drug_names.csv` and `data/routes.csv` have columns `pattern` (a case-insensitive Python
-regular expression), `value` and `priority`. A text maps to the value of the matching pattern
-with the lowest priority number, so "Oral AD + Intranasal Placebo" is placebo (10) rather than
-antidepressant (90), and esketamine (20) is tried before ketamine (30).
+`data/drugs.csv` lists every normalized drug value once, with whether it is ketamine class and
+whether it is a comparator (placebo, sham, saline). `data/drug_patterns.csv` and `data/routes.csv`
+hold the patterns (case-insensitive regular expressions) that name a drug or a route, each for one
+`use`: `intervention` rows read CT.gov intervention names (here), `mention` rows read the text of arm
+titles and abstracts around a drug mention (`outcomes.arms`). An intervention text maps to the value
+of the matching pattern with the lowest priority number, so "Oral AD + Intranasal Placebo" is
+placebo (10) rather than antidepressant (90), and esketamine (20) is tried before ketamine (30).
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from pathlib import Path
 
-DATA = Path(str(resources.files(__package__) / "data"))
-COMPARATORS = frozenset({"placebo", "sham", "saline"})
+from ketamine_evidence.transform.tables import first_match, rows, truth
 
 
-@dataclass(frozen=True)
-class Rule:
-    pattern: re.Pattern[str]
-    value: str
-    priority: int
+def drug_vocabulary() -> list[dict[str, object]]:
+    """One row per normalized drug value: {"drug", "ketamine_class", "comparator"}."""
+    return [
+        {"drug": r["drug"], "ketamine_class": truth(r, "ketamine_class"), "comparator": truth(r, "comparator")}
+        for r in rows("drugs")
+    ]
 
 
-@cache
-def rules(table: str) -> tuple[Rule, ...]:
-    """The rules of `data/<table>.csv`, best (lowest priority number) first."""
-    with (DATA / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
-        found = [
-            Rule(re.compile(row["pattern"], re.IGNORECASE), row["value"], int(row["priority"]))
-            for row in csv.DictReader(handle)
-        ]
-    return tuple(sorted(found, key=lambda r: r.priority))
+def _drugs_where(column: str) -> frozenset[str]:
+    return frozenset(str(row["drug"]) for row in drug_vocabulary() if row[column])
 
 
-def _first_match(table: str, text: str) -> str | None:
-    for rule in rules(table):
-        if rule.pattern.search(text):
-            return rule.value
-    return None
+KETAMINE_CLASS = _drugs_where("ketamine_class")
+COMPARATORS = _drugs_where("comparator")
+
+
+def _intervention_value(table: str, column: str, text: str) -> str | None:
+    hit = first_match(table, text, use="intervention")
+    return hit[column] if hit else None
 
 
 def normalize_drug(name: str, other_names: Iterable[str] = (), description: str = "") -> str | None:
@@ -52,12 +44,12 @@ def normalize_drug(name: str, other_names: Iterable[str] = (), description: str 
     placebo or the saline they are compared with or diluted in ("take either finerenone or placebo").
     """
     for text in (name, *other_names):
-        if text and (value := _first_match("drug_names", text)):
+        if text and (value := _intervention_value("drug_patterns", "drug", text)):
             return value
-    value = _first_match("drug_names", description) if description else None
+    value = _intervention_value("drug_patterns", "drug", description) if description else None
     return value if value not in COMPARATORS else None
 
 
 def normalize_route(text: str) -> str | None:
     """IV, intranasal, oral, IM, SC, sublingual or inhaled, from free text; None when not stated."""
-    return _first_match("routes", text) if text else None
+    return _intervention_value("routes", "route", text) if text else None

@@ -47,17 +47,13 @@ import pandas as pd
 from scipy import special, stats
 from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
 
-from ketamine_evidence.transform.outcomes.rows import COLUMNS
+from ketamine_evidence.transform.outcomes.rows import COLUMNS, NON_PLAIN_FLAGS, POOL_EXCLUDED_FLAGS, split_flags
 
 CONTRACT_COLUMNS = COLUMNS  # core.outcome, docs/outcome-contract.md
 BINARY_KINDS = ("response", "remission", "relapse")
 GROUP_KEYS = ("drug", "route", "population", "outcome_kind", "time_window", "comparator_type")
-BAD_FLAGS = frozenset({"pct_over_100", "zero_denominator", "missing_denom"})
 PM_OPTIONS = {"atol": 1e-10, "maxiter": 500}
 _COMPOSITE = re.compile(r"\b(onset|sustain\w*|composite)\b", re.IGNORECASE)
-# Flags the registry classifier puts on rows whose definition is not the plain outcome (a composite
-# such as "remission and relapse-free to week 32", an onset/sustained response, a complement).
-NON_PLAIN_FLAGS = frozenset({"definition_note", "complement", "onset_sustained"})
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -217,20 +213,15 @@ def usable_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
     frame = outcomes[outcomes["outcome_kind"].isin(BINARY_KINDS)].copy()
     frame = frame[frame["events"].notna() & frame["total"].notna()]
     frame = frame[(frame["total"] > 0) & (frame["events"] >= 0) & (frame["events"] <= frame["total"])]
-    frame = frame[~_flag_sets(frame).apply(lambda flags: bool(flags & BAD_FLAGS))]
+    frame = frame[~frame["flag"].apply(lambda value: not POOL_EXCLUDED_FLAGS.isdisjoint(split_flags(value)))]
     frame["measure"] = frame.apply(_measure_key, axis=1) if len(frame) else pd.Series(dtype=object)
     return frame
 
 
-def _flag_sets(frame: pd.DataFrame) -> pd.Series:
-    """Each row's flags as a set (flags are joined with ';')."""
-    return frame["flag"].fillna("").astype(str).str.split(";").apply(lambda tags: set(filter(None, tags)))
-
-
 def _is_plain(first: pd.Series) -> bool:
-    flags = set(filter(None, str(first.get("flag") or "").split(";")))
     definition = first.get("definition_text")
-    return not (flags & NON_PLAIN_FLAGS) and not (isinstance(definition, str) and _COMPOSITE.search(definition))
+    worded = isinstance(definition, str) and _COMPOSITE.search(definition)
+    return NON_PLAIN_FLAGS.isdisjoint(split_flags(first.get("flag"))) and not worded
 
 
 def _reading_rank(reading: pd.DataFrame) -> tuple:
@@ -312,8 +303,9 @@ def pool_trials(trials: list[TrialRow]) -> ScopeEvidence:
     """Pooled proportion (DL) and RR/OR (DL, PM, each with and without Hartung-Knapp)."""
     proportion = pool_proportions([t.events for t in trials], [t.total for t in trials], "dl")
     controlled = [t for t in trials if t.control_total]
+    # select_trials sets control_events whenever it sets control_total
     args = ([t.events for t in controlled], [t.total for t in controlled],
-            [t.control_events for t in controlled], [t.control_total for t in controlled])
+            [t.control_events or 0 for t in controlled], [t.control_total or 0 for t in controlled])
     ratios = {
         f"{measure}_{method}{'_hk' if hk else ''}": pool_ratio(*args, measure=measure, method=method,
                                                               hartung_knapp=hk)

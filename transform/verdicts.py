@@ -1,7 +1,7 @@
 """Verdicts on the article's claims against the warehouse (rows of marts.claim_check).
 
 Evidence for a claim is looked up in core.outcome rows that fall in the claim's scope: drug
-(``ketamine_class`` = ketamine, esketamine, arketamine; ``any`` = all), route, population (``mdd``
+(``ketamine_class`` = the drugs marked so in ``data/drugs.csv``; ``any`` = all), route, population (``mdd``
 includes ``trd``), time window, comparator type and analysis subset (substring), and the outcome
 kind of the metric. Pooled figures are re-pooled from those rows with the rules of
 ``transform.meta`` (one reading per trial, DerSimonian-Laird). Percent claims are compared in
@@ -48,11 +48,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import SupportsFloat
 
 import numpy as np
 import pandas as pd
 
 from ketamine_evidence.transform.claims import Claim, Scope
+from ketamine_evidence.transform.drugs import KETAMINE_CLASS
 from ketamine_evidence.transform.meta import (
     CONTRACT_COLUMNS,
     GROUP_KEYS,
@@ -65,7 +67,6 @@ from ketamine_evidence.transform.meta import (
 
 PCT_TOLERANCE = 5.0
 TIME_TOLERANCE = 0.10
-KETAMINE_CLASS = frozenset({"ketamine", "esketamine", "arketamine"})
 KIND_OF_METRIC = {"response": "response", "remission": "remission", "relapse": "relapse"}
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "hours": 1 / 24}
 CHECK_COLUMNS = (
@@ -160,7 +161,7 @@ def _mismatch(row: pd.Series, scope: Scope, kind: str | None) -> str:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _fmt(value: object, digits: int = 1) -> str:
+def _fmt(value: SupportsFloat | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "n/a"
     return f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
@@ -174,19 +175,20 @@ def _rounds_to(value: float, claim: Claim) -> bool:
     return not claim.is_range and abs(value - claim.lo) <= 0.5 * 10 ** (-claim.decimals) + 1e-9
 
 
-def _pooled_fields(result: PoolResult, scale: Callable[[float], float], keys: list[str]) -> dict:
+def _pooled_fields(result: PoolResult, scale: Callable[[float], float], keys: list[str]) -> dict[str, object]:
     def conv(x: float | None) -> float | None:
         return None if x is None else scale(x)
 
     lo, hi = conv(result.ci_lower), conv(result.ci_upper)
-    return {"pooled_estimate": conv(result.estimate), "pooled_ci_lower": min(lo, hi) if lo is not None else None,
-            "pooled_ci_upper": max(lo, hi) if hi is not None else None, "pooled_k": result.k,
-            "pooled_n": result.n_total, "pooled_status": result.status, "pooled_study_keys": keys}
+    # a decreasing scale (1 - RR) swaps the bounds
+    ci = (min(lo, hi), max(lo, hi)) if lo is not None and hi is not None else (None, None)
+    return {"pooled_estimate": conv(result.estimate), "pooled_ci_lower": ci[0], "pooled_ci_upper": ci[1],
+            "pooled_k": result.k, "pooled_n": result.n_total, "pooled_status": result.status,
+            "pooled_study_keys": keys}
 
 
-def _closest(rows: pd.DataFrame, values: pd.Series, claim: Claim) -> tuple[pd.Series, float] | None:
-    if rows.empty:
-        return None
+def _closest(rows: pd.DataFrame, values: pd.Series, claim: Claim) -> tuple[pd.Series, float]:
+    """The row (of non-empty `rows`) whose value is nearest the claim, then nearest its timepoint."""
     target = claim.scope.timepoint_days
     gap = values.apply(lambda v: _distance(v, claim.lo, claim.hi))
     tp_gap = (rows["timepoint_days"] - target).abs().fillna(1e9) if target is not None else 0.0
@@ -204,7 +206,7 @@ def _pct(rows: pd.DataFrame) -> pd.Series:
 
 def _contradiction(ev: ScopeEvidence, kind: str) -> PoolResult | None:
     rr = ev.ratios["RR_dl"]
-    if rr.status not in ("pooled", "single_study") or rr.ci_lower is None:
+    if rr.status not in ("pooled", "single_study") or rr.ci_lower is None or rr.ci_upper is None:
         return None
     against = rr.ci_lower > 1 if kind == "relapse" else rr.ci_upper < 1
     return rr if against else None
@@ -230,8 +232,7 @@ def _misattribution(claim: Claim, kind: str, active: pd.DataFrame, summary: pd.D
     pct = _pct(active)
     hits = active[pct.apply(lambda v: _rounds_to(v, claim))]
     if not hits.empty:
-        found = _closest(hits, _pct(hits), claim)
-        row, value = found
+        row, value = _closest(hits, _pct(hits), claim)
         what = _mismatch(row, claim.scope, kind)
         return Finding("misattributed", f"The claimed {claim.figure_text} is not supported by the evidence "
                        f"for its scope (k={in_scope_k}) but equals {_fmt(value)}% in {row['study_key']}: "
@@ -261,14 +262,14 @@ def _check_proportion(claim: Claim, pool: pd.DataFrame, summary: pd.DataFrame) -
     closest = _closest(in_scope, _pct(in_scope), claim)
     finding = _judge_proportion(claim, kind, ev, prop, active, summary, closest)
     finding.pooled = finding.pooled or pooled
-    if finding.trial is None and closest is not None:
+    if finding.trial is None:
         finding.trial, finding.trial_figure = closest
     return finding
 
 
 def _judge_proportion(claim: Claim, kind: str, ev: ScopeEvidence, prop: PoolResult,
                       active: pd.DataFrame, summary: pd.DataFrame,
-                      closest: tuple[pd.Series, float] | None) -> Finding:
+                      closest: tuple[pd.Series, float]) -> Finding:
     against = _contradiction(ev, kind)
     if against is not None:
         return Finding("contradicted", f"The pooled risk ratio of {kind} vs control is "
@@ -276,14 +277,14 @@ def _judge_proportion(claim: Claim, kind: str, ev: ScopeEvidence, prop: PoolResu
                        f"{_fmt(against.ci_upper, 2)}, k={against.k}): the active arms did "
                        f"{'worse' if kind != 'relapse' else 'relapse more'} than control.", "proportion")
     est, lo, hi = (None if v is None else v * 100 for v in (prop.estimate, prop.ci_lower, prop.ci_upper))
-    if prop.status == "pooled":
+    if prop.status == "pooled" and lo is not None and hi is not None:
         if _distance(lo, claim.lo, claim.hi) == 0 or _distance(hi, claim.lo, claim.hi) == 0 \
                 or (claim.lo >= lo and claim.hi <= hi):
             return Finding("consistent", f"The claimed {claim.figure_text} lies within the pooled {kind} "
                            f"of {_fmt(est)}% (95% CI {_fmt(lo)}-{_fmt(hi)}; k={prop.k}, "
                            f"n={prop.n_total}).", "proportion")
         bounds = (lo, hi)
-    elif prop.status == "single_study":
+    elif prop.status == "single_study" and est is not None:
         if _distance(est, claim.lo, claim.hi) <= PCT_TOLERANCE:
             return Finding("consistent", f"The claimed {claim.figure_text} is within {_fmt(PCT_TOLERANCE)} "
                            f"points of the only trial's {_fmt(est)}% ({closest[0]['study_key']}).",
@@ -315,16 +316,29 @@ def _reduction(row: pd.Series) -> tuple[float, float | None, float | None]:
     return (1 - row["effect"]) * 100, lo, hi
 
 
+def _pooled_reduction(ev: ScopeEvidence | None) -> tuple[float, float, float, PoolResult] | None:
+    """1 - RR in percent with its CI (the bounds swap), when the in-scope RR pool has an estimate."""
+    rr = ev.ratios["RR_dl"] if ev is not None else None
+    if rr is None or rr.status not in ("pooled", "single_study"):
+        return None
+    if rr.estimate is None or rr.ci_lower is None or rr.ci_upper is None:
+        return None
+    return (1 - rr.estimate) * 100, (1 - rr.ci_upper) * 100, (1 - rr.ci_lower) * 100, rr
+
+
 def _check_reduction(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame) -> Finding:
     active = pool[(pool["arm_role"] == "active") & scope_mask(pool, claim.scope, ("relapse",))]
     ev = pool_trials(select_trials(active, pool)) if not active.empty else None
     effects = _ratio_rows(frame)
     in_scope = effects[scope_mask(effects, claim.scope)]
-    rr = ev.ratios["RR_dl"] if ev is not None else None
-    if rr is not None and rr.status in ("pooled", "single_study"):
-        est, lo, hi, k = ((1 - rr.estimate) * 100, (1 - rr.ci_upper) * 100, (1 - rr.ci_lower) * 100, rr.k)
+    reduction = _pooled_reduction(ev)
+    lo: float | None
+    hi: float | None
+    trial: pd.Series | None = None
+    if ev is not None and reduction is not None:
+        est, lo, hi, rr = reduction
         pooled = _pooled_fields(rr, lambda x: (1 - x) * 100, [t.study_key for t in ev.trials])
-        label, trial = "pooled RR", None
+        k, label = rr.k, "pooled RR"
     elif not in_scope.empty:
         trial = _closest(in_scope, in_scope.apply(lambda r: _reduction(r)[0], axis=1), claim)[0]
         est, lo, hi = _reduction(trial)

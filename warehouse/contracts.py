@@ -146,6 +146,23 @@ STAGING_CTGOV_OUTCOME_DENOM = Table(
 )
 
 
+STAGING_CTGOV_FLOW_MILESTONE = Table(
+    "staging.ctgov_flow_milestone",
+    "participant-flow milestones per period and group (participantFlowModule), as text.",
+    (
+        Column("nct_id", "VARCHAR", "NCT identifier of the study"),
+        Column("period_idx", "INTEGER", "0-based position in participantFlowModule.periods"),
+        Column("milestone_idx", "INTEGER", "0-based position in the period's milestones"),
+        Column("milestone_type", "VARCHAR", "milestone type (STARTED, COMPLETED, ...)"),
+        Column("achievement_idx", "INTEGER", "0-based position in the milestone's achievements"),
+        Column("group_id", "VARCHAR", "flow group id (FG000, ...)"),
+        Column("group_title", "VARCHAR", "title of the flow group with that id (NULL when the group is not listed)"),
+        Column("num_subjects", "VARCHAR", "number of participants as text"),
+        Column("raw_sha256", "VARCHAR", "SHA-256 of the raw response the row was parsed from"),
+    ),
+)
+
+
 STAGING_CTGOV_OUTCOME_MEASURE = Table(
     "staging.ctgov_outcome_measure",
     "posted outcome measures (resultsSection.outcomeMeasuresModule.outcomeMeasures), as text.",
@@ -179,6 +196,7 @@ STAGING_CTGOV_OUTCOME_MEASUREMENT = Table(
                "0-based position of the outcome measure in resultsSection.outcomeMeasuresModule.outcomeMeasures"),
         Column("class_idx", "INTEGER", "0-based position in classes"),
         Column("category_idx", "INTEGER", "0-based position in the class's categories"),
+        Column("measurement_idx", "INTEGER", "0-based position in the category's measurements"),
         Column("group_id", "VARCHAR", "group id within the measure"),
         Column("class_title", "VARCHAR", "class title (often a timepoint or subgroup)"),
         Column("category_title", "VARCHAR", "category title (often a response category)"),

@@ -24,6 +24,8 @@ from ketamine_evidence.transform.verdicts import check_claims
 from ketamine_evidence.warehouse import contracts as c
 from ketamine_evidence.warehouse.frames import insert_frame, insert_rows
 from ketamine_evidence.warehouse.graph import Model, python_model
+from ketamine_evidence.warehouse.registry_input import READS as REGISTRY_READS
+from ketamine_evidence.warehouse.registry_input import registry_studies
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -77,6 +79,7 @@ CTGOV_STAGING = (
     c.STAGING_CTGOV_STUDY, c.STAGING_CTGOV_ARM, c.STAGING_CTGOV_INTERVENTION, c.STAGING_CTGOV_CONDITION,
     c.STAGING_CTGOV_REFERENCE, c.STAGING_CTGOV_OUTCOME_MEASURE, c.STAGING_CTGOV_RESULT_GROUP,
     c.STAGING_CTGOV_OUTCOME_DENOM, c.STAGING_CTGOV_OUTCOME_MEASUREMENT, c.STAGING_CTGOV_OUTCOME_ANALYSIS,
+    c.STAGING_CTGOV_FLOW_MILESTONE,
 )
 LATEST_STUDIES = "select payload, sha256 from raw.ctgov_study_current order by nct_id"
 LATEST_ARTICLES = "select payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
@@ -131,12 +134,11 @@ def _publications(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [{**a, "nct_ids": linked.get(a["pmid"], [])} for a in articles]
 
 
-@python_model(reads=["raw.ctgov_study_current", "staging.pubmed_article", "core.study_publication",
-                     "core.intervention"], writes=[c.CORE_OUTCOME])
-def outcomes(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
-    """Response, remission and relapse rows from posted results and abstracts (transform.outcomes)."""
-    studies = [s for s, _ in context.studies(con)]
-    rows = outcome_rows(studies, _publications(con))
+@python_model(reads=[*REGISTRY_READS, "staging.pubmed_article", "core.study_publication"], writes=[c.CORE_OUTCOME])
+def outcomes(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
+    """Response, remission and relapse rows from posted results (the long core tables) and abstracts
+    (transform.outcomes)."""
+    rows = outcome_rows(registry_studies(con), _publications(con))
     insert_rows(con, "core.outcome", with_default_windows(with_registry_routes(rows, _routes(con))))
 
 

@@ -34,6 +34,7 @@ TABLES = (
     "ctgov_outcome_denom",
     "ctgov_outcome_measurement",
     "ctgov_outcome_analysis",
+    "ctgov_flow_milestone",
 )
 LEGACY_KEYS = frozenset({"FullStudiesResponse", "StudyFieldsResponse", "FullStudy", "Study"})
 
@@ -153,6 +154,7 @@ def flatten_study(study: Study, *, raw_sha256: str | None = None) -> dict[str, l
         "ctgov_outcome_denom": [],
         "ctgov_outcome_measurement": [],
         "ctgov_outcome_analysis": [],
+        "ctgov_flow_milestone": _flow_milestone_rows(study, key),
     }
     for outcome_idx, measure in enumerate(measures):
         _add_measure(tables, {**key, "outcome_idx": outcome_idx}, measure)
@@ -324,6 +326,7 @@ def _measurement_rows(key: Row, class_idx: int, klass: Mapping[str, Any]) -> lis
             **key,
             "class_idx": class_idx,
             "category_idx": category_idx,
+            "measurement_idx": measurement_idx,
             "group_id": _text(m.get("groupId")),
             "class_title": _text(klass.get("title")),
             "category_title": _text(category.get("title")),
@@ -334,7 +337,7 @@ def _measurement_rows(key: Row, class_idx: int, klass: Mapping[str, Any]) -> lis
             "comment": _text(m.get("comment")),
         }
         for category_idx, category in enumerate(_items(klass, "categories"))
-        for m in _items(category, "measurements")
+        for measurement_idx, m in enumerate(_items(category, "measurements"))
     ]
 
 
@@ -364,3 +367,24 @@ def _analysis_row(key: Row, idx: int, analysis: Mapping[str, Any]) -> Row:
     row: Row = {**key, "analysis_idx": idx, "group_ids": _json_list(analysis.get("groupIds"))}
     row.update({column: _text(analysis.get(field)) for column, field in _ANALYSIS_FIELDS.items()})
     return row
+
+
+def _flow_milestone_rows(study: Study, key: Row) -> list[Row]:
+    """Participant-flow milestones x achievements; the group title is the flow group's (NULL when not listed)."""
+    flow = _get(study, "resultsSection", "participantFlowModule")
+    titles = {_text(g.get("id")): _text(g.get("title")) for g in _items(flow, "groups")}
+    return [
+        {
+            **key,
+            "period_idx": period_idx,
+            "milestone_idx": milestone_idx,
+            "milestone_type": _text(milestone.get("type")),
+            "achievement_idx": achievement_idx,
+            "group_id": _text(item.get("groupId")),
+            "group_title": titles.get(_text(item.get("groupId"))),
+            "num_subjects": _text(item.get("numSubjects")),
+        }
+        for period_idx, period in enumerate(_items(flow, "periods"))
+        for milestone_idx, milestone in enumerate(_items(period, "milestones"))
+        for achievement_idx, item in enumerate(_items(milestone, "achievements"))
+    ]

@@ -17,8 +17,10 @@ from ketamine_evidence.extract.pubmed.settings import PubMedSettings
 
 pytestmark = [
     pytest.mark.live,
-    pytest.mark.skipif(os.environ.get("KETAMINE_EVIDENCE_LIVE") != "1",
-                       reason="live API tests need network and KETAMINE_EVIDENCE_LIVE=1"),
+    pytest.mark.skipif(
+        os.environ.get("KETAMINE_EVIDENCE_LIVE") != "1",
+        reason="live API tests need network and KETAMINE_EVIDENCE_LIVE=1",
+    ),
 ]
 
 
@@ -39,6 +41,5 @@ def test_pubmed_search_and_fetch_one_batch() -> None:
     found = pubmed_client.esearch(settings, transport, "31166571[uid]")
     assert found.count == 1
     page = next(pubmed_client.fetch_pmids(settings, transport, ["31166571"]))
-    records = [r for r in iter_pubmed_xml(io.BytesIO(page.body), name=page.name)
-               if isinstance(r, ArticleRecord)]
+    records = [r for r in iter_pubmed_xml(io.BytesIO(page.body), name=page.name) if isinstance(r, ArticleRecord)]
     assert records[0].fields["nct_ids"] == ["NCT02493868"]

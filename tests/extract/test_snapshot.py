@@ -16,10 +16,10 @@ EFETCH = b'<?xml version="1.0"?>\n<PubmedArticleSet></PubmedArticleSet>'
 
 def write_sample(root: Path) -> SnapshotWriter:
     writer = SnapshotWriter(root, "test")
-    writer.add("ctgov", "page-0001.json", b'{"studies": []}',
-               {"query.intr": "ketamine", "pageSize": 1000})
-    writer.add("pubmed", "esearch-0001.xml", ESEARCH,
-               {"term": "ketamine", "api_key": "SECRET-KEY", "email": "me@example.org"})
+    writer.add("ctgov", "page-0001.json", b'{"studies": []}', {"query.intr": "ketamine", "pageSize": 1000})
+    writer.add(
+        "pubmed", "esearch-0001.xml", ESEARCH, {"term": "ketamine", "api_key": "SECRET-KEY", "email": "me@example.org"}
+    )
     writer.add("pubmed", "efetch-0001.xml", EFETCH, {"retstart": 0})
     writer.finish(queries={"pubmed": "ketamine"}, parameters={"api_key": "SECRET-KEY", "since": None})
     return writer
@@ -77,7 +77,10 @@ def test_manifest_records_hashes(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["format"] == "ketamine-evidence-snapshot/1"
     assert {f["path"] for f in manifest["files"]} == {
-        "ctgov/page-0001.json", "pubmed/esearch-0001.xml", "pubmed/efetch-0001.xml"}
+        "ctgov/page-0001.json",
+        "pubmed/esearch-0001.xml",
+        "pubmed/efetch-0001.xml",
+    }
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])
 
 
@@ -92,14 +95,19 @@ def test_manifest_and_directory_must_agree(tmp_path: Path) -> None:
         read_snapshot(tmp_path)
 
 
-@pytest.mark.parametrize(("manifest", "message"), [
-    ({"files": None}, r'"files" is not a list'),
-    ({"files": {"ctgov/a.json": {}}}, r'"files" is not a list'),
-    ({"files": ["ctgov/a.json"]}, r'a "files" entry is not an object with a "path"'),
-    ({"files": [{"sha256": "0" * 64}]}, r'a "files" entry is not an object with a "path"'),
-    ({"files": [{"path": "ctgov/a.json", "request": "query.intr=ketamine"}]},
-     r'the "request" of ctgov/a\.json is not an object'),
-])
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ({"files": None}, r'"files" is not a list'),
+        ({"files": {"ctgov/a.json": {}}}, r'"files" is not a list'),
+        ({"files": ["ctgov/a.json"]}, r'a "files" entry is not an object with a "path"'),
+        ({"files": [{"sha256": "0" * 64}]}, r'a "files" entry is not an object with a "path"'),
+        (
+            {"files": [{"path": "ctgov/a.json", "request": "query.intr=ketamine"}]},
+            r'the "request" of ctgov/a\.json is not an object',
+        ),
+    ],
+)
 def test_malformed_manifest_entries_are_snapshot_errors(tmp_path: Path, manifest: dict, message: str) -> None:
     (tmp_path / "ctgov").mkdir()
     (tmp_path / "ctgov" / "a.json").write_text("{}")
@@ -122,7 +130,8 @@ def test_searches_logged_by_the_writer(tmp_path: Path) -> None:
     assert read_snapshot(tmp_path).searches == []
     writer.finish(queries={}, parameters={}, searches=[{"source": "pubmed", "query": "ketamine", "hits": 1}])
     assert read_snapshot(tmp_path).searches == [{"source": "pubmed", "query": "ketamine", "hits": 1}]
-    (tmp_path / "manifest.json").write_text(json.dumps({**json.loads((tmp_path / "manifest.json").read_text()),
-                                                        "searches": ["pubmed"]}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({**json.loads((tmp_path / "manifest.json").read_text()), "searches": ["pubmed"]})
+    )
     with pytest.raises(SnapshotError, match=r'"searches" is not a list of objects'):
         _ = read_snapshot(tmp_path).searches

@@ -1,28 +1,38 @@
-"""The command line end to end: one-line errors, status, offline refresh, a locked database."""
+"""The command line: one-line errors, status, offline refresh, a locked database, Prefect failures.
+
+In-process (`main([...])`) except where the real process is the subject: what a user sees on
+stderr, and the exit code, when a flow fails.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ketamine_evidence.flows.cli import main
 from tests.conftest import ROOT
 
 
-@pytest.fixture(scope="module")
-def harness():
-    from prefect.testing.utilities import prefect_test_harness
+def cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ketamine_evidence.flows.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env={**env, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+    )
 
-    with prefect_test_harness():
-        yield
 
-
-def test_offline_refresh_then_status(harness, tmp_path: Path, capsys) -> None:
+def test_offline_refresh_then_status(prefect_api: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "cli.duckdb"
     assert main(["refresh", "--offline", "--db", str(db)]) == 0
     out = capsys.readouterr().out
@@ -43,29 +53,129 @@ def test_offline_refresh_then_status(harness, tmp_path: Path, capsys) -> None:
         (["status"], "does not exist yet"),
     ],
 )
-def test_bad_options_give_one_line(argv: list[str], message: str, tmp_path: Path, capsys) -> None:
+def test_bad_options_give_one_line(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = ["--db", str(tmp_path / "absent.duckdb")]
     assert main([*argv, *db]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
 
 
-def test_failing_flow_ends_with_one_line_and_no_traceback(tmp_path: Path) -> None:
-    """As a user sees it: Prefect's own log lines, then our one-line error; never a traceback."""
+def test_failing_flow_ends_with_one_line_and_no_traceback(prefect_api: str, tmp_path: Path) -> None:
+    """As a user sees it: Prefect's own log lines, then our one-line error; never a traceback.
+
+    The process runs the flow on the session's Prefect server rather than starting its own.
+    """
     (tmp_path / "snap" / "ctgov").mkdir(parents=True)
     (tmp_path / "snap" / "ctgov" / "page-1.json").write_text('{"studies": [{"protocolSection": ')
-    run = subprocess.run(
-        [sys.executable, "-m", "ketamine_evidence.flows.cli", "refresh", "--snapshot", str(tmp_path / "snap"),
-         "--db", str(tmp_path / "w.duckdb")],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-        env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    run = cli(
+        "refresh",
+        "--snapshot",
+        str(tmp_path / "snap"),
+        "--db",
+        str(tmp_path / "w.duckdb"),
+        env={**os.environ, "PREFECT_API_URL": prefect_api},
+    )
     assert run.returncode == 2
     ours = [line for line in run.stderr.splitlines() if line.startswith("ketamine-evidence refresh: error:")]
     assert len(ours) == 1 and "page-1.json" in ours[0] and "JSON" in ours[0], run.stderr
     assert "Traceback" not in run.stderr
 
 
-def test_locked_database_gets_a_clear_message(tmp_path: Path) -> None:
+def _connect_error() -> httpx.ConnectError:
+    return httpx.ConnectError(
+        "[Errno 111] Connection refused", request=httpx.Request("GET", "http://127.0.0.1:4200/api/health")
+    )
+
+
+@pytest.fixture(scope="module")
+def startup_timeout() -> RuntimeError:
+    """What Prefect's own `SubprocessASGIServer.start` raises when its server never answers in time
+    (here a stand-in process that only sleeps, and a 1 s timeout)."""
+    from prefect.server.api.server import SubprocessASGIServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SubprocessASGIServer(port=port)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            server,
+            "_run_uvicorn_command",
+            lambda: subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]),
+        )
+        try:
+            with pytest.raises(RuntimeError) as caught:
+                server.start(timeout=1)
+        finally:
+            server.stop()
+    return caught.value
+
+
+def refresh_failing_with(
+    error: Exception, monkeypatch: pytest.MonkeyPatch, db: Path, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """Run `ketamine-evidence refresh` with a flow call that raises `error`; return its stderr."""
+    import ketamine_evidence.flows.refresh as flows_refresh
+
+    def failing_flow(**parameters: object) -> dict[str, object]:
+        raise error
+
+    monkeypatch.setattr(flows_refresh, "refresh", failing_flow)
+    assert main(["refresh", "--offline", "--db", str(db)]) == 2
+    return capsys.readouterr().err.strip()
+
+
+def test_prefect_server_that_does_not_start_is_one_line(
+    startup_timeout: RuntimeError, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refresh_failing_with(startup_timeout, monkeypatch, tmp_path / "w.duckdb", capsys)
+    assert re.fullmatch(
+        r"ketamine-evidence refresh: error: Prefect's temporary server did not start within \d+ s; raise "
+        r"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or set PREFECT_API_URL to a running Prefect server "
+        r"\(`prefect server start`\)",
+        err,
+    ), err
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (
+            ValueError("No Prefect API URL provided. Please set PREFECT_API_URL to the address of a running server."),
+            r"no Prefect API to run the flow on: set PREFECT_API_URL",
+        ),
+        (
+            _connect_error(),
+            r"the Prefect API at http://127\.0\.0\.1:4200/api/health failed \(ConnectError: \[Errno 111\]",
+        ),
+    ],
+)
+def test_other_prefect_failures_are_one_line(
+    raised: Exception,
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = refresh_failing_with(raised, monkeypatch, tmp_path / "w.duckdb", capsys)
+    assert re.match(f"ketamine-evidence refresh: error: {expected}", err), err
+    assert len(err.splitlines()) == 1
+
+
+def test_other_errors_are_not_taken_for_prefect_failures() -> None:
+    from ketamine_evidence.extract.errors import SourceUnavailable
+    from ketamine_evidence.flows.errors import prefect_failure
+
+    assert prefect_failure(RuntimeError("something else")) is None
+    assert prefect_failure(SourceUnavailable("ctgov", "u", "HTTP 503")) is None
+    wrapped = RuntimeError("task crashed")
+    wrapped.__cause__ = _connect_error()
+    assert prefect_failure(wrapped) is not None
+
+
+def test_locked_database_gets_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "locked.duckdb"
     holder = textwrap.dedent(f"""
         import duckdb, sys, time
@@ -74,26 +184,25 @@ def test_locked_database_gets_a_clear_message(tmp_path: Path) -> None:
         print("ready", flush=True)
         sys.stdin.read()
     """)
-    proc = subprocess.Popen([sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout.readline().strip() == "ready"
-        run = subprocess.run([sys.executable, "-m", "ketamine_evidence.flows.cli", "status", "--db", str(db)],
-                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        code = main(["status", "--db", str(db)])
     finally:
         proc.communicate("", timeout=30)
-    assert run.returncode == 2
-    assert "is open in another process" in run.stderr
-    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "is open in another process" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("since", ["2025-01-01", "last"])
-def test_since_is_refused_for_replays(since: str, tmp_path: Path, capsys) -> None:
+def test_since_is_refused_for_replays(since: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["refresh", "--offline", "--since", since, "--db", str(tmp_path / "w.duckdb")]) == 2
     assert "--since only applies to live runs" in capsys.readouterr().err
 
 
-def test_db_defaults_to_the_environment(monkeypatch, tmp_path: Path) -> None:
+def test_db_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from ketamine_evidence.warehouse.db import default_db
 
     monkeypatch.setenv("KETAMINE_EVIDENCE_DB", str(tmp_path / "env.duckdb"))

@@ -1,5 +1,7 @@
 """A live refresh against a local server (no internet): --record writes a snapshot that replays to
 the same warehouse, and credentials reach the server but never the recording or the database.
+That one runs the flow (its concurrent fetch tasks); the failure cases run the same sequence as
+plain functions (`run_refresh`, whose fetches run in threads), without Prefect or its task retries.
 
 The server replays the bundled sample's records: CT.gov studies split over two /studies pages, and
 a synthetic esearch answer (made here, labelled as such) in front of the sample's efetch file.
@@ -9,12 +11,17 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
 import pytest
+from prefect import Flow
 
+from ketamine_evidence.extract.errors import MalformedResponse, SourceUnavailable
+from ketamine_evidence.flows.settings import RefreshOptions
+from ketamine_evidence.flows.steps import run_refresh
 from tests.conftest import SAMPLE
 from tests.flow_support import scalar, table_digest
 from tests.support.replay_server import ReplayServer, Reply
@@ -29,30 +36,24 @@ EMPTY_SET = b'<?xml version="1.0" ?>\n<PubmedArticleSet></PubmedArticleSet>\n'
 
 def esearch(count: int) -> bytes:
     """Synthetic esearch answer in the E-utilities shape (not a recorded response)."""
-    return (f'<?xml version="1.0" ?>\n<eSearchResult><Count>{count}</Count><RetMax>{count}</RetMax>'
-            f"<RetStart>0</RetStart><QueryKey>1</QueryKey><WebEnv>MCID_test</WebEnv><IdList/>"
-            f"</eSearchResult>").encode()
+    return (
+        f'<?xml version="1.0" ?>\n<eSearchResult><Count>{count}</Count><RetMax>{count}</RetMax>'
+        f"<RetStart>0</RetStart><QueryKey>1</QueryKey><WebEnv>MCID_test</WebEnv><IdList/>"
+        f"</eSearchResult>"
+    ).encode()
 
 
 def ctgov_pages() -> list[bytes]:
     studies = [json.loads(p.read_text()) for p in sorted((SAMPLE / "ctgov").glob("*.json"))]
     first, second = studies[:6], studies[6:]
-    return [json.dumps({"studies": first, "nextPageToken": "tok2", "totalCount": len(studies)}).encode(),
-            json.dumps({"studies": second}).encode()]
-
-
-@pytest.fixture(scope="module")
-def refresh():
-    from prefect.testing.utilities import prefect_test_harness
-
-    from ketamine_evidence.flows.refresh import refresh as flow
-
-    with prefect_test_harness():
-        yield flow
+    return [
+        json.dumps({"studies": first, "nextPageToken": "tok2", "totalCount": len(studies)}).encode(),
+        json.dumps({"studies": second}).encode(),
+    ]
 
 
 @pytest.fixture
-def server(monkeypatch):
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
     efetch = (SAMPLE / "pubmed" / "efetch-sample.xml").read_bytes()
     with ReplayServer() as srv:
         page1, page2 = ctgov_pages()
@@ -69,16 +70,19 @@ def server(monkeypatch):
 def all_text(db: Path) -> str:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = con.execute("select table_schema, table_name from information_schema.tables"
-                             " where table_type = 'BASE TABLE'").fetchall()
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
         return "\n".join(str(con.execute(f"select * from {s}.{t}").fetchall()) for s, t in tables)
     finally:
         con.close()
 
 
-def test_live_run_records_a_replayable_snapshot_without_secrets(refresh, server, tmp_path: Path) -> None:
+def test_live_run_records_a_replayable_snapshot_without_secrets(
+    refresh_flow: Flow[..., dict[str, object]], server: ReplayServer, tmp_path: Path
+) -> None:
     record, live_db = tmp_path / "recorded", tmp_path / "live.duckdb"
-    result = refresh(db=str(live_db), mode="live", record=str(record))
+    result = refresh_flow(db=str(live_db), mode="live", record=str(record))
     assert result["ctgov_new"] == 11 and result["pubmed_new"] == 12
 
     studies = [r for r in server.requests if r.path == "/api/v2/studies"]
@@ -101,36 +105,28 @@ def test_live_run_records_a_replayable_snapshot_without_secrets(refresh, server,
     assert scalar(live_db, "select hits from meta.search_log where source = 'ctgov'") == 11
 
     replay_db = tmp_path / "replay.duckdb"
-    refresh(db=str(replay_db), mode="snapshot", snapshot=str(record))
+    run_refresh(RefreshOptions(db=str(replay_db), mode="snapshot", snapshot=str(record)), "run-replay")
     for table in ("core.study", "core.publication", "core.outcome", "core.screening", "marts.claim_check"):
         assert table_digest(replay_db, table) == table_digest(live_db, table), table
 
 
-def test_api_failure_is_recorded_and_nothing_half_built(refresh, monkeypatch, tmp_path: Path) -> None:
-    import ketamine_evidence.flows.refresh as flows_refresh
-    from ketamine_evidence.extract.errors import SourceUnavailable
-
+def test_api_failure_is_recorded_and_nothing_half_built(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with ReplayServer() as srv:
         srv.add("/api/v2/studies", Reply(503, b"down"))
         srv.add("/eutils/esearch.fcgi", Reply.xml(esearch(0)))
         monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
         monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
         monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
-        for name in ("fetch_ctgov", "fetch_pubmed"):
-            monkeypatch.setattr(flows_refresh, name, getattr(flows_refresh, name).with_options(retries=0))
         db = tmp_path / "w.duckdb"
         with pytest.raises(SourceUnavailable, match="ctgov: HTTP 503"):
-            refresh(db=str(db), mode="live")
+            run_refresh(RefreshOptions(db=str(db), mode="live"), "run-live")
     assert scalar(db, "select status from meta.refresh_run") == "failed"
     assert "HTTP 503" in scalar(db, "select error from meta.refresh_run")
     assert scalar(db, "select count(*) from information_schema.tables where table_schema = 'core'") == 0
 
 
-def test_pubmed_outage_keeps_the_finished_ctgov_fetch(refresh, monkeypatch, tmp_path: Path) -> None:
+def test_pubmed_outage_keeps_the_finished_ctgov_fetch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """ClinicalTrials.gov answered, PubMed did not: the studies land in raw, core is not built."""
-    import ketamine_evidence.flows.refresh as flows_refresh
-    from ketamine_evidence.extract.errors import SourceUnavailable
-
     with ReplayServer() as srv:
         page1, page2 = ctgov_pages()
         srv.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
@@ -138,19 +134,18 @@ def test_pubmed_outage_keeps_the_finished_ctgov_fetch(refresh, monkeypatch, tmp_
         monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
         monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
         monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
-        monkeypatch.setattr(flows_refresh, "fetch_pubmed", flows_refresh.fetch_pubmed.with_options(retries=0))
         db = tmp_path / "w.duckdb"
         with pytest.raises(SourceUnavailable, match="pubmed: HTTP 502"):
-            refresh(db=str(db), mode="live")
+            run_refresh(RefreshOptions(db=str(db), mode="live"), "run-live")
     assert scalar(db, "select status || ' ' || ctgov_new from meta.refresh_run") == "failed 11"
     assert scalar(db, "select count(*) from raw.ctgov_study") == 11
     assert scalar(db, "select count(*) from information_schema.tables where table_schema = 'core'") == 0
 
 
-def test_pubmed_failing_after_its_search_keeps_a_readable_recording(refresh, monkeypatch, tmp_path: Path) -> None:
+def test_pubmed_failing_after_its_search_keeps_a_readable_recording(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """esearch answered, efetch failed: the orphaned esearch page is dropped, CT.gov still lands."""
-    import ketamine_evidence.flows.refresh as flows_refresh
-    from ketamine_evidence.extract.errors import SourceUnavailable
     from ketamine_evidence.extract.snapshot import read_snapshot
 
     with ReplayServer() as srv:
@@ -161,27 +156,19 @@ def test_pubmed_failing_after_its_search_keeps_a_readable_recording(refresh, mon
         monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
         monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
         monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
-        monkeypatch.setattr(flows_refresh, "fetch_pubmed", flows_refresh.fetch_pubmed.with_options(retries=0))
         db, record = tmp_path / "w.duckdb", tmp_path / "rec"
         with pytest.raises(SourceUnavailable, match="pubmed: HTTP 502"):
-            refresh(db=str(db), mode="live", record=str(record))
+            run_refresh(RefreshOptions(db=str(db), mode="live", record=str(record)), "run-live")
     assert [f.name for f in read_snapshot(record).files] == ["ctgov/page-0001.json", "ctgov/page-0002.json"]
     assert not (record / "pubmed").exists() or not any((record / "pubmed").iterdir())
     assert scalar(db, "select count(*) from raw.ctgov_study") == 11
 
 
 def test_only_persistent_api_failures_are_retried_by_the_task() -> None:
+    from prefect.states import Failed
+
     from ketamine_evidence.flows.refresh import _transient
 
-    class State:
-        def __init__(self, exc: Exception) -> None:
-            self.exc = exc
-
-        def result(self) -> None:
-            raise self.exc
-
-    from ketamine_evidence.extract.errors import MalformedResponse, SourceUnavailable
-
-    assert _transient(None, None, State(SourceUnavailable("ctgov", "u", "HTTP 503")))
-    assert not _transient(None, None, State(SourceUnavailable("ctgov", "u", "wait 3600s", retryable=False)))
-    assert not _transient(None, None, State(MalformedResponse("u", "truncated JSON")))
+    assert _transient(None, None, Failed(data=SourceUnavailable("ctgov", "u", "HTTP 503")))
+    assert not _transient(None, None, Failed(data=SourceUnavailable("ctgov", "u", "wait 3600s", retryable=False)))
+    assert not _transient(None, None, Failed(data=MalformedResponse("u", "truncated JSON")))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+HOST = "127.0.0.1"
+
 
 @dataclass
 class Reply:
@@ -49,13 +51,12 @@ class ReplayServer:
         self.queues: dict[str, deque[Reply]] = defaultdict(deque)
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer((HOST, 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{HOST}:{self._server.server_address[1]}"
 
     def add(self, path: str, *replies: Reply) -> None:
         with self._lock:
@@ -87,8 +88,8 @@ class ReplayServer:
                 body = self.rfile.read(length) if length else b""
                 query = parse_qs(parts.query, keep_blank_values=True)
                 if body and self.command == "POST":
-                    for k, v in parse_qs(body.decode(), keep_blank_values=True).items():
-                        query.setdefault(k, []).extend(v)
+                    for key, values in parse_qs(body.decode(), keep_blank_values=True).items():
+                        query.setdefault(key, []).extend(values)
                 reply = server._next(Seen(self.command, parts.path, query, body))
                 if reply.delay:
                     time.sleep(reply.delay)

@@ -21,11 +21,27 @@ def _norm(text: str) -> str:
 def test_bundled_claims_cover_the_article_figures() -> None:
     claims = load_claims(DEFAULT_PATH)
     by_figure = {(c.lo, c.hi, c.unit) for c in claims}
-    for needed in [(60, 70, "percent"), (64, 64, "percent"), (35, 35, "percent"), (4, 4, "hours"),
-                   (24, 24, "hours"), (52, 52, "percent"), (46.4, 46.4, "percent"), (2, 4, "weeks"),
-                   (50, 50, "percent"), (88, 88, "weeks"), (4, 6, "weeks"), (4, 8, "weeks"),
-                   (33, 33, "percent"), (30, 30, "percent"), (0, 2, "percent"), (51.5, 51.5, "usd_billion"),
-                   (13.7, 13.7, "hours_per_month"), (12, 12, "hours"), (29, 29, "days")]:
+    for needed in [
+        (60, 70, "percent"),
+        (64, 64, "percent"),
+        (35, 35, "percent"),
+        (4, 4, "hours"),
+        (24, 24, "hours"),
+        (52, 52, "percent"),
+        (46.4, 46.4, "percent"),
+        (2, 4, "weeks"),
+        (50, 50, "percent"),
+        (88, 88, "weeks"),
+        (4, 6, "weeks"),
+        (4, 8, "weeks"),
+        (33, 33, "percent"),
+        (30, 30, "percent"),
+        (0, 2, "percent"),
+        (51.5, 51.5, "usd_billion"),
+        (13.7, 13.7, "hours_per_month"),
+        (12, 12, "hours"),
+        (29, 29, "days"),
+    ]:
         assert needed in by_figure, needed
     assert len({c.id for c in claims}) == len(claims)
     assert all(c.reason for c in claims if not c.checkable)
@@ -63,8 +79,9 @@ GOOD = """claims:
 """
 
 
-def _write(tmp_path: Path, figure: str = "figure: 10", metric: str = "response",
-           scope: str = "{drug: ketamine}") -> Path:
+def _write(
+    tmp_path: Path, figure: str = "figure: 10", metric: str = "response", scope: str = "{drug: ketamine}"
+) -> Path:
     path = tmp_path / "claims.yaml"
     path.write_text(GOOD.format(figure=figure, metric=metric, scope=scope), encoding="utf-8")
     return path

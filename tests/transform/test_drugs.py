@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ketamine_evidence.transform.drugs import normalize_drug, normalize_route, rules
+from ketamine_evidence.transform.drugs import (
+    COMPARATORS,
+    KETAMINE_CLASS,
+    drug_vocabulary,
+    normalize_drug,
+    normalize_route,
+)
+from ketamine_evidence.transform.tables import patterns, rows
 
 
 @pytest.mark.parametrize(
@@ -104,11 +111,32 @@ def test_normalize_route(text: str, expected: str | None) -> None:
     assert normalize_route(text) == expected
 
 
-@pytest.mark.parametrize("table", ["drug_names", "routes"])
-def test_every_value_maps_to_itself(table: str) -> None:
-    normalize = normalize_drug if table == "drug_names" else normalize_route
-    for value in {r.value for r in rules(table)}:
+@pytest.mark.parametrize(("table", "column"), [("drug_patterns", "drug"), ("routes", "route")])
+def test_every_value_maps_to_itself(table: str, column: str) -> None:
+    normalize = normalize_drug if table == "drug_patterns" else normalize_route
+    for value in {p[column] for p in patterns(table, use="intervention")}:
         assert normalize(value) == value
+
+
+def test_drug_vocabulary_has_one_row_per_drug_value() -> None:
+    vocabulary = drug_vocabulary()
+    drugs = [row["drug"] for row in vocabulary]
+    assert len(drugs) == len(set(drugs))
+    assert set(drugs) == {r["drug"] for r in rows("drug_patterns")}
+    assert all(set(row) == {"drug", "ketamine_class", "comparator"} for row in vocabulary)
+    assert all(isinstance(row["ketamine_class"], bool) and isinstance(row["comparator"], bool) for row in vocabulary)
+
+
+def test_ketamine_class_and_comparators_come_from_the_vocabulary() -> None:
+    assert {"ketamine", "esketamine", "arketamine"} == KETAMINE_CLASS
+    assert {"placebo", "sham", "saline"} == COMPARATORS
+    assert {row["drug"] for row in drug_vocabulary() if row["ketamine_class"]} == KETAMINE_CLASS
+
+
+@pytest.mark.parametrize("table", ["drug_patterns", "routes"])
+def test_pattern_tables_serve_two_uses(table: str) -> None:
+    assert {r["use"] for r in rows(table)} == {"intervention", "mention"}
+    assert all(p.fields["priority"].isdigit() for p in patterns(table))
 
 
 @given(st.text())

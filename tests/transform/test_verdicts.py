@@ -13,10 +13,21 @@ from ketamine_evidence.transform.verdicts import CHECK_COLUMNS, check_claims
 def arm(study: str, role: str, events: int | None, total: int | None, **kw: object) -> dict[str, object]:
     row = {
         "outcome_id": f"{study}-{role}-{kw.get('drug', '')}-{kw.get('timepoint_days', 1.0)}-{kw.get('group_id')}",
-        "study_key": study, "nct_id": study, "source": "registry", "outcome_kind": "response",
-        "instrument": "MADRS", "threshold": 50.0, "population": "trd", "timepoint_days": 1.0,
-        "time_window": "acute", "drug": "ketamine" if role == "active" else "placebo", "route": "IV",
-        "arm_role": role, "comparator_type": "placebo", "events": events, "total": total,
+        "study_key": study,
+        "nct_id": study,
+        "source": "registry",
+        "outcome_kind": "response",
+        "instrument": "MADRS",
+        "threshold": 50.0,
+        "population": "trd",
+        "timepoint_days": 1.0,
+        "time_window": "acute",
+        "drug": "ketamine" if role == "active" else "placebo",
+        "route": "IV",
+        "arm_role": role,
+        "comparator_type": "placebo",
+        "events": events,
+        "total": total,
         "json_path": f"resultsSection.outcomeMeasuresModule.outcomeMeasures[0].classes[0].{role}",
         "confidence": "high",
     }
@@ -24,9 +35,29 @@ def arm(study: str, role: str, events: int | None, total: int | None, **kw: obje
     return row
 
 
-def claim(cid: str, lo: float, hi: float | None = None, metric: str = "response", unit: str = "percent",
-          decimals: int = 0, **scope: object) -> Claim:
-    return Claim(cid, "t", "q", lo, lo if hi is None else hi, unit, metric, Scope(**scope), decimals=decimals)
+def claim(
+    cid: str,
+    lo: float,
+    hi: float | None = None,
+    decimals: int = 0,
+    /,
+    metric: str = "response",
+    unit: str = "percent",
+    **scope: str,
+) -> Claim:
+    return Claim(cid, "t", "q", lo, lo if hi is None else hi, unit, metric, scope_of(scope), decimals=decimals)
+
+
+def scope_of(values: dict[str, str]) -> Scope:
+    """A Scope from its text dimensions (drug, route, population, window, comparator), the rest "any"."""
+    assert set(values) <= {"drug", "route", "population", "window", "comparator"}, values
+    return Scope(
+        drug=values.get("drug", "any"),
+        route=values.get("route", "any"),
+        population=values.get("population", "any"),
+        window=values.get("window", "any"),
+        comparator=values.get("comparator", "any"),
+    )
 
 
 def verdicts(claims: list[Claim], rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -37,20 +68,32 @@ def verdicts(claims: list[Claim], rows: list[dict[str, object]]) -> pd.DataFrame
 
 
 TRD_RESPONSE = [
-    arm("NCT1", "active", 80, 200), arm("NCT1", "control", 30, 200),
-    arm("NCT2", "active", 76, 200), arm("NCT2", "control", 28, 200),
+    arm("NCT1", "active", 80, 200),
+    arm("NCT1", "control", 30, 200),
+    arm("NCT2", "active", 76, 200),
+    arm("NCT2", "control", 28, 200),
     arm("NCT3", "active", 16, 25, comparator_type="midazolam", timepoint_days=1.0),
     arm("NCT3", "control", 7, 25, drug="midazolam", comparator_type="midazolam"),
     arm("NCT3", "active", 9, 25, comparator_type="midazolam", timepoint_days=7.0, time_window="first_week"),
-    arm("NCT3", "control", 5, 25, drug="midazolam", comparator_type="midazolam", timepoint_days=7.0,
-        time_window="first_week"),
+    arm(
+        "NCT3",
+        "control",
+        5,
+        25,
+        drug="midazolam",
+        comparator_type="midazolam",
+        timepoint_days=7.0,
+        time_window="first_week",
+    ),
 ]
 
 
 def test_consistent_overstated_understated_from_pooled_ci() -> None:
     scope = {"drug": "ketamine_class", "population": "trd", "comparator": "placebo"}
-    out = verdicts([claim("A", 39, **scope), claim("B", 70, **scope), claim("C", 10, **scope),
-                    claim("D", 30, 45, **scope)], TRD_RESPONSE)
+    out = verdicts(
+        [claim("A", 39, **scope), claim("B", 70, **scope), claim("C", 10, **scope), claim("D", 30, 45, **scope)],
+        TRD_RESPONSE,
+    )
     assert out.loc["A", "verdict"] == "consistent" and out.loc["A", "pooled_k"] == 2
     assert out.loc["A", "pooled_ci_lower"] < 39 < out.loc["A", "pooled_ci_upper"]
     assert out.loc["A", "pooled_study_keys"] == ["NCT1", "NCT2"]
@@ -71,8 +114,7 @@ def test_misattributed_to_a_single_trial_at_24_hours() -> None:
 
 
 def test_misattributed_to_another_drug() -> None:
-    rows = [arm("NCT5", "active", 32, 50, drug="esketamine", route="intranasal"),
-            arm("NCT5", "control", 10, 50)]
+    rows = [arm("NCT5", "active", 32, 50, drug="esketamine", route="intranasal"), arm("NCT5", "control", 10, 50)]
     out = verdicts([claim("E", 64, drug="ketamine", route="IV")], rows)
     assert out.loc["E", "verdict"] == "misattributed"
     assert "drug esketamine (claim: ketamine)" in out.loc["E", "mismatch"]
@@ -80,8 +122,11 @@ def test_misattributed_to_another_drug() -> None:
 
 def test_a_figure_of_another_outcome_kind_is_not_a_misattribution() -> None:
     """64% remission elsewhere does not explain a 64% response claim: the verdict stays overstated."""
-    rows = [arm("NCT7", "active", 20, 50), arm("NCT7", "control", 10, 50),
-            arm("NCT8", "active", 32, 50, outcome_kind="remission", drug="esketamine", route="intranasal")]
+    rows = [
+        arm("NCT7", "active", 20, 50),
+        arm("NCT7", "control", 10, 50),
+        arm("NCT8", "active", 32, 50, outcome_kind="remission", drug="esketamine", route="intranasal"),
+    ]
     out = verdicts([claim("K", 64, drug="ketamine")], rows)
     assert out.loc["K", "verdict"] == "overstated"
 
@@ -94,23 +139,35 @@ def test_single_trial_tolerance() -> None:
 
 
 def test_contradicted_when_active_does_worse_than_control() -> None:
-    rows = [arm("NCT7", "active", 10, 100), arm("NCT7", "control", 40, 100),
-            arm("NCT8", "active", 12, 100), arm("NCT8", "control", 45, 100)]
+    rows = [
+        arm("NCT7", "active", 10, 100),
+        arm("NCT7", "control", 40, 100),
+        arm("NCT8", "active", 12, 100),
+        arm("NCT8", "control", 45, 100),
+    ]
     out = verdicts([claim("X", 60, drug="ketamine")], rows)
     assert out.loc["X", "verdict"] == "contradicted" and "risk ratio" in out.loc["X", "rationale"]
 
 
 def relapse(study: str, role: str, events: int, total: int, **kw: object) -> dict[str, object]:
-    base = {"outcome_kind": "relapse", "time_window": "maintenance", "timepoint_days": 120.0,
-            "population": "trd"}
+    base = {"outcome_kind": "relapse", "time_window": "maintenance", "timepoint_days": 120.0, "population": "trd"}
     return arm(study, role, events, total, **{**base, **kw})
 
 
-def hazard(study: str, hr: float, lo: float, hi: float, **kw: object) -> dict[str, object]:
-    row = {"outcome_id": f"{study}-hr", "study_key": study, "nct_id": study, "source": "registry",
-           "outcome_kind": "time_to_relapse", "time_window": "maintenance",  # as core.outcome dates relapse rows
-           "effect_type": "HR", "effect": hr, "ci_lower": lo,
-           "ci_upper": hi, "json_path": "resultsSection.outcomeMeasuresModule.outcomeMeasures[0].analyses[0]"}
+def hazard(study: str, hr: float | None, lo: float | None, hi: float | None, **kw: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "outcome_id": f"{study}-hr",
+        "study_key": study,
+        "nct_id": study,
+        "source": "registry",
+        "outcome_kind": "time_to_relapse",
+        "time_window": "maintenance",  # as core.outcome dates relapse rows
+        "effect_type": "HR",
+        "effect": hr,
+        "ci_lower": lo,
+        "ci_upper": hi,
+        "json_path": "resultsSection.outcomeMeasuresModule.outcomeMeasures[0].analyses[0]",
+    }
     row.update(kw)
     return row
 
@@ -119,18 +176,29 @@ REDUCTION = {"metric": "relapse_reduction", "drug": "ketamine", "window": "maint
 
 
 def test_relapse_reduction_contradicted_consistent_and_misattributed() -> None:
-    worse = [relapse("NCT10", "active", 40, 100), relapse("NCT10", "control", 20, 100),
-             relapse("NCT11", "active", 45, 100), relapse("NCT11", "control", 22, 100)]
+    worse = [
+        relapse("NCT10", "active", 40, 100),
+        relapse("NCT10", "control", 20, 100),
+        relapse("NCT11", "active", 45, 100),
+        relapse("NCT11", "control", 22, 100),
+    ]
     out = verdicts([claim("R1", 50, **REDUCTION)], worse)
     assert out.loc["R1", "verdict"] == "contradicted" and "excludes any benefit" in out.loc["R1", "rationale"]
 
-    halves = [relapse("NCT12", "active", 20, 100), relapse("NCT12", "control", 40, 100),
-              relapse("NCT13", "active", 22, 100), relapse("NCT13", "control", 45, 100)]
+    halves = [
+        relapse("NCT12", "active", 20, 100),
+        relapse("NCT12", "control", 40, 100),
+        relapse("NCT13", "active", 22, 100),
+        relapse("NCT13", "control", 45, 100),
+    ]
     out = verdicts([claim("R2", 50, **REDUCTION)], halves)
     assert out.loc["R2", "verdict"] == "consistent" and out.loc["R2", "pooled_k"] == 2
 
-    esk = [relapse("NCT14", "active", 30, 90, drug="esketamine", route="intranasal"),
-           relapse("NCT14", "control", 50, 86), hazard("NCT14", 0.49, 0.29, 0.84)]
+    esk = [
+        relapse("NCT14", "active", 30, 90, drug="esketamine", route="intranasal"),
+        relapse("NCT14", "control", 50, 86),
+        hazard("NCT14", 0.49, 0.29, 0.84),
+    ]
     out = verdicts([claim("R3", 50, **REDUCTION, route="IV")], esk)
     assert out.loc["R3", "verdict"] == "misattributed"
     assert out.loc["R3", "trial_drug"] == "esketamine" and "HR 0.49" in out.loc["R3", "rationale"]
@@ -145,8 +213,11 @@ def test_hazard_ratio_in_scope_without_arm_counts() -> None:
 
 def test_unsupported_and_not_checkable_with_reasons() -> None:
     not_checkable = Claim("N", "t", "q", 51.5, 51.5, "usd_billion", "cost", Scope(), False, "costs are not outcomes")
-    claims = [claim("U1", 52, metric="remission", drug="ketamine"),
-              claim("U2", 2, 4, metric="time_to_relapse", unit="weeks", drug="ketamine"), not_checkable]
+    claims = [
+        claim("U1", 52, metric="remission", drug="ketamine"),
+        claim("U2", 2, 4, metric="time_to_relapse", unit="weeks", drug="ketamine"),
+        not_checkable,
+    ]
     out = verdicts(claims, TRD_RESPONSE)
     assert out.loc["U1", "verdict"] == "unsupported" and "remission" in out.loc["U1", "rationale"]
     assert out.loc["U2", "verdict"] == "unsupported" and "median time to relapse" in out.loc["U2", "rationale"]
@@ -154,20 +225,32 @@ def test_unsupported_and_not_checkable_with_reasons() -> None:
 
 
 def test_time_to_relapse_medians() -> None:
-    rows = [arm("NCT16", "active", 5, 10),
-            hazard("NCT16", None, None, None, effect_type=None, median_days=18.0)]
-    out = verdicts([claim("T1", 2, 4, metric="time_to_relapse", unit="weeks", drug="ketamine"),
-                    claim("T2", 6, 8, metric="time_to_relapse", unit="weeks", drug="ketamine")], rows)
+    rows = [arm("NCT16", "active", 5, 10), hazard("NCT16", None, None, None, effect_type=None, median_days=18.0)]
+    out = verdicts(
+        [
+            claim("T1", 2, 4, metric="time_to_relapse", unit="weeks", drug="ketamine"),
+            claim("T2", 6, 8, metric="time_to_relapse", unit="weeks", drug="ketamine"),
+        ],
+        rows,
+    )
     assert out.loc["T1", "verdict"] == "consistent" and out.loc["T1", "trial_figure"] == 18.0
     assert out.loc["T2", "verdict"] == "overstated"
 
 
 def test_duration_of_benefit() -> None:
-    rows = [relapse("NCT17", "active", 10, 50, timepoint_days=616.0, drug="esketamine", route="intranasal"),
-            relapse("NCT18", "active", 10, 50, timepoint_days=180.0)]
+    rows = [
+        relapse("NCT17", "active", 10, 50, timepoint_days=616.0, drug="esketamine", route="intranasal"),
+        relapse("NCT18", "active", 10, 50, timepoint_days=180.0),
+    ]
     duration = {"metric": "duration_of_benefit", "unit": "weeks", "window": "maintenance"}
-    out = verdicts([claim("D1", 88, drug="ketamine", **duration), claim("D2", 88, drug="ketamine_class", **duration),
-                    claim("D3", 200, drug="ketamine_class", **duration)], rows)
+    out = verdicts(
+        [
+            claim("D1", 88, drug="ketamine", **duration),
+            claim("D2", 88, drug="ketamine_class", **duration),
+            claim("D3", 200, drug="ketamine_class", **duration),
+        ],
+        rows,
+    )
     assert out.loc["D1", "verdict"] == "misattributed" and out.loc["D1", "trial_study_key"] == "NCT17"
     assert out.loc["D2", "verdict"] == "consistent" and out.loc["D2", "trial_figure"] == pytest.approx(88)
     assert out.loc["D3", "verdict"] == "overstated"

@@ -14,8 +14,15 @@ from ketamine_evidence.warehouse.db import init_schemas
 from ketamine_evidence.warehouse.ingest import ingest_snapshot
 from tests.conftest import SAMPLE, shared_path
 
-CHECKED = ("core.outcome", "core.screening", "marts.claims", "marts.evidence_summary", "marts.claim_check",
-           "marts.study_characteristics", "marts.prisma_flow")
+CHECKED = (
+    "core.outcome",
+    "core.screening",
+    "marts.claims",
+    "marts.evidence_summary",
+    "marts.claim_check",
+    "marts.study_characteristics",
+    "marts.prisma_flow",
+)
 
 
 def test_outcome_screening_and_marts_declare_keys_and_vocabularies() -> None:
@@ -35,13 +42,20 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     snap = tmp_path_factory.mktemp("real")
     (snap / "ctgov").mkdir()
     (snap / "pubmed").mkdir()
-    sources = [*sorted((SAMPLE / "ctgov").glob("*.json")),
-               *sorted(shared_path("dgg32-clinical-trials-public").glob("*.json"))]
+    sources = [
+        *sorted((SAMPLE / "ctgov").glob("*.json")),
+        *sorted(shared_path("dgg32-clinical-trials-public").glob("*.json")),
+    ]
     for i, path in enumerate(sources):
         (snap / "ctgov" / f"{i:02d}-{path.name}").symlink_to(path)
     search = shared_path("meta-harness", "esketamine-trd-madrs")
-    for i, path in enumerate([SAMPLE / "pubmed" / "efetch-sample.xml", search / "comparator_named_pubmed.xml",
-                              *sorted((search / "search-records").glob("efetch-*.xml"))]):
+    for i, path in enumerate(
+        [
+            SAMPLE / "pubmed" / "efetch-sample.xml",
+            search / "comparator_named_pubmed.xml",
+            *sorted((search / "search-records").glob("efetch-*.xml")),
+        ]
+    ):
         (snap / "pubmed" / f"{i:02d}-{path.name}").symlink_to(path)
     con = duckdb.connect(":memory:")
     init_schemas(con)
@@ -59,10 +73,14 @@ def test_a_broken_key_and_an_unknown_value_are_reported(sample: duckdb.DuckDBPyC
     con = duckdb.connect(":memory:")
     con.execute("create schema core")
     con.execute(contract("core.screening").ddl())
-    con.execute("insert into core.screening by name select 'study' as record_type, 'NCT1' as record_id,"
-                " 'ctgov' as source, 'NCT1' as study_key, false as included, 'bad_reason' as exclusion_reason,"
-                " false as is_registered from range(2)")
+    con.execute(
+        "insert into core.screening by name select 'study' as record_type, 'NCT1' as record_id,"
+        " 'ctgov' as source, 'NCT1' as study_key, false as included, 'bad_reason' as exclusion_reason,"
+        " false as is_registered from range(2)"
+    )
     found = violations(con, [contract("core.screening")])
-    assert found == ["core.screening: key (record_type, record_id) not unique: ('study', 'NCT1') x2",
-                     "core.screening.exclusion_reason: 'bad_reason' is not one of no_ketamine_arm, "
-                     "not_depression, other_indication, review_or_protocol, duplicate_report"]
+    assert found == [
+        "core.screening: key (record_type, record_id) not unique: ('study', 'NCT1') x2",
+        "core.screening.exclusion_reason: 'bad_reason' is not one of no_ketamine_arm, "
+        "not_depression, other_indication, review_or_protocol, duplicate_report",
+    ]

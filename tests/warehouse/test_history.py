@@ -20,34 +20,63 @@ GROUP = ("esketamine", "intranasal", "trd", "response", "induction", "placebo")
 
 
 def _run(con, run_id: str, day: int, status: str = "success") -> None:
-    start_run(con, run_id, mode="snapshot", snapshot_dir=None, since=None, parameters={}, tool_version="t",
-              started_at=datetime(2025, 1, day))
+    start_run(
+        con,
+        run_id,
+        mode="snapshot",
+        snapshot_dir=None,
+        since=None,
+        parameters={},
+        tool_version="t",
+        started_at=datetime(2025, 1, day),
+    )
     if status != "running":
-        finish_run(con, run_id, status=status, finished_at=datetime(2025, 1, day, 1), counts={},
-                   error="boom" if status == "failed" else None)
+        finish_run(
+            con,
+            run_id,
+            status=status,
+            finished_at=datetime(2025, 1, day, 1),
+            counts={},
+            error="boom" if status == "failed" else None,
+        )
 
 
 def _study(con, nct_id: str, run_id: str, day: int, results_date: str | None) -> None:
     payload: dict = {"protocolSection": {"identificationModule": {"nctId": nct_id}}, "hasResults": bool(results_date)}
     if results_date:
         payload["protocolSection"]["statusModule"] = {"resultsFirstPostDateStruct": {"date": results_date}}
-    con.execute("insert into raw.ctgov_study values (?, ?, ?, ?, ?, ?, ?)",
-                [nct_id, f"2025-01-{day:02d}", f"{nct_id}-{day}", json.dumps(payload), run_id,
-                 datetime(2025, 1, day), "ctgov/x.json"])
+    con.execute(
+        "insert into raw.ctgov_study values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            nct_id,
+            f"2025-01-{day:02d}",
+            f"{nct_id}-{day}",
+            json.dumps(payload),
+            run_id,
+            datetime(2025, 1, day),
+            "ctgov/x.json",
+        ],
+    )
 
 
 def _marts(con, prop: float, rr: float, verdict: str) -> None:
     con.execute("create schema if not exists marts")
     for name in ("evidence_summary", "claim_check"):
         con.execute(contract(f"marts.{name}").ddl())
-    con.execute("insert into marts.evidence_summary (drug, route, population, outcome_kind, time_window, "
-                "comparator_type, status, k_trials, prop_estimate, rr_dl, study_keys) "
-                "values (?, ?, ?, ?, ?, ?, 'pooled', 3, ?, ?, ['NCT1'])", [*GROUP, prop, rr])
-    con.execute("insert into marts.evidence_summary (drug, route, population, outcome_kind, time_window, "
-                "comparator_type, status, k_trials, prop_estimate) "
-                "values ('ketamine', null, 'trd', 'response', null, 'midazolam', 'single_study', 1, 0.6)")
-    con.execute("insert into marts.claim_check (claim_id, verdict) values ('C01', ?), ('C02', 'not_checkable')",
-                [verdict])
+    con.execute(
+        "insert into marts.evidence_summary (drug, route, population, outcome_kind, time_window, "
+        "comparator_type, status, k_trials, prop_estimate, rr_dl, study_keys) "
+        "values (?, ?, ?, ?, ?, ?, 'pooled', 3, ?, ?, ['NCT1'])",
+        [*GROUP, prop, rr],
+    )
+    con.execute(
+        "insert into marts.evidence_summary (drug, route, population, outcome_kind, time_window, "
+        "comparator_type, status, k_trials, prop_estimate) "
+        "values ('ketamine', null, 'trd', 'response', null, 'midazolam', 'single_study', 1, 0.6)"
+    )
+    con.execute(
+        "insert into marts.claim_check (claim_id, verdict) values ('C01', ?), ('C02', 'not_checkable')", [verdict]
+    )
 
 
 @pytest.fixture
@@ -71,8 +100,7 @@ def test_two_runs_give_the_expected_changes(two_runs) -> None:
     changes = changes_since_previous(two_runs)
     assert (changes.latest_run, changes.previous_run) == ("r2", "r1")
     assert changes.new_trials == ["NCT3"]
-    assert [(p.nct_id, p.previous_date, p.latest_date) for p in changes.new_results] == [
-        ("NCT1", None, "2025-01-02")]
+    assert [(p.nct_id, p.previous_date, p.latest_date) for p in changes.new_results] == [("NCT1", None, "2025-01-02")]
     moved = [(c.group["drug"], c.measure, c.old, c.new) for c in changes.estimate_changes]
     assert moved == [("esketamine", "rr_dl", 1.30, 1.40)]
     assert [(v.claim_id, v.old, v.new) for v in changes.verdict_changes] == [("C01", "consistent", "overstated")]
@@ -87,7 +115,8 @@ def test_a_changed_results_date_counts_as_newly_posted(con) -> None:
     _study(con, "NCT9", "r2", 2, "2024-02-01")
     changes = changes_since_previous(con)
     assert [(p.nct_id, p.previous_date, p.latest_date) for p in changes.new_results] == [
-        ("NCT9", "2024-01-01", "2024-02-01")]
+        ("NCT9", "2024-01-01", "2024-02-01")
+    ]
     assert changes.new_trials == []
     assert not changes.history_compared
 
@@ -148,8 +177,16 @@ def test_sample_refreshed_with_a_changed_record(tmp_path) -> None:
     db = tmp_path / "w.duckdb"
     build_sample(db, "run-a").close()
     con = duckdb.connect(str(db))
-    start_run(con, "run-b", mode="snapshot", snapshot_dir=None, since=None, parameters={}, tool_version="t",
-              started_at=datetime(2025, 2, 1))
+    start_run(
+        con,
+        "run-b",
+        mode="snapshot",
+        snapshot_dir=None,
+        since=None,
+        parameters={},
+        tool_version="t",
+        started_at=datetime(2025, 2, 1),
+    )
     ingest_snapshot(con, read_snapshot(_changed_snapshot(tmp_path)), "run-b")
     build(con)
     record_history(con, "run-b")
@@ -158,5 +195,6 @@ def test_sample_refreshed_with_a_changed_record(tmp_path) -> None:
     assert (changes.latest_run, changes.previous_run) == ("run-b", "run-a")
     assert changes.new_trials == ["NCT99999999"]
     assert [(p.nct_id, p.previous_date, p.latest_date) for p in changes.new_results] == [
-        ("NCT00088699", None, "2025-02-01")]
+        ("NCT00088699", None, "2025-02-01")
+    ]
     con.close()

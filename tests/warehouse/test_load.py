@@ -31,20 +31,18 @@ def test_unchanged_records_add_nothing_and_changed_add_a_version(con) -> None:
     assert con.execute("select count(*) from raw.ctgov_study").fetchall()[0][0] == 2
 
     edited = study("NCT00000002", "B, amended")
-    third = save_raw_studies(con, [raw(first[0], T1), raw(edited, T1), raw(study("NCT00000003", "C"), T1)],
-                             "run3")
+    third = save_raw_studies(con, [raw(first[0], T1), raw(edited, T1), raw(study("NCT00000003", "C"), T1)], "run3")
     assert (third.new, third.changed, third.unchanged) == (1, 1, 1)
     versions = con.execute(
-        "select run_id from raw.ctgov_study where nct_id = 'NCT00000002' order by fetched_at").fetchall()
+        "select run_id from raw.ctgov_study where nct_id = 'NCT00000002' order by fetched_at"
+    ).fetchall()
     assert versions == [("run1",), ("run3",)]
 
 
 def test_key_order_does_not_make_a_new_version(con) -> None:
     init_schemas(con)
-    a = {"protocolSection": {"identificationModule": {"nctId": "NCT00000009", "briefTitle": "x"}},
-         "hasResults": False}
-    b = {"hasResults": False,
-         "protocolSection": {"identificationModule": {"briefTitle": "x", "nctId": "NCT00000009"}}}
+    a = {"protocolSection": {"identificationModule": {"nctId": "NCT00000009", "briefTitle": "x"}}, "hasResults": False}
+    b = {"hasResults": False, "protocolSection": {"identificationModule": {"briefTitle": "x", "nctId": "NCT00000009"}}}
     save_raw_studies(con, [raw(a)], "r1")
     assert save_raw_studies(con, [raw(b)], "r2").unchanged == 1
 
@@ -106,9 +104,11 @@ def test_a_deleted_article_that_comes_back_is_current_again(con) -> None:
 def test_undated_relapse_rows_become_maintenance_rows() -> None:
     from ketamine_evidence.warehouse.models import with_default_windows
 
-    rows: list[dict] = [{"outcome_kind": "relapse", "time_window": None, "rule": "r"},
-            {"outcome_kind": "response", "time_window": None, "rule": "r"},
-            {"outcome_kind": "time_to_relapse", "time_window": "induction", "rule": "r"}]
+    rows: list[dict] = [
+        {"outcome_kind": "relapse", "time_window": None, "rule": "r"},
+        {"outcome_kind": "response", "time_window": None, "rule": "r"},
+        {"outcome_kind": "time_to_relapse", "time_window": "induction", "rule": "r"},
+    ]
     assert [r["time_window"] for r in with_default_windows(rows)] == ["maintenance", None, "induction"]
 
 
@@ -127,11 +127,15 @@ def test_only_long_stale_runs_are_abandoned(con) -> None:
     from ketamine_evidence.warehouse.load import abandon_stale_runs
 
     init_schemas(con)
-    con.execute("insert into meta.refresh_run (run_id, started_at, mode, status) values"
-                " ('dead', '2026-01-01 00:00', 'live', 'running'), ('busy', '2026-01-02 05:00', 'live', 'running')")
+    con.execute(
+        "insert into meta.refresh_run (run_id, started_at, mode, status) values"
+        " ('dead', '2026-01-01 00:00', 'live', 'running'), ('busy', '2026-01-02 05:00', 'live', 'running')"
+    )
     assert abandon_stale_runs(con, datetime(2026, 1, 2, 6, 0)) == 1
     assert con.execute("select run_id, status from meta.refresh_run order by run_id").fetchall() == [
-        ("busy", "running"), ("dead", "abandoned")]
+        ("busy", "running"),
+        ("dead", "abandoned"),
+    ]
 
 
 def test_older_warehouse_files_are_brought_up_to_date_or_refused(con) -> None:
@@ -140,12 +144,16 @@ def test_older_warehouse_files_are_brought_up_to_date_or_refused(con) -> None:
     from ketamine_evidence.errors import ConfigError
 
     con.execute("create schema meta")
-    con.execute("create table meta.refresh_run (run_id varchar primary key, started_at timestamp not null,"
-                " mode varchar not null, status varchar not null)")
+    con.execute(
+        "create table meta.refresh_run (run_id varchar primary key, started_at timestamp not null,"
+        " mode varchar not null, status varchar not null)"
+    )
     con.execute("create schema raw")
-    con.execute("create table raw.ctgov_study (nct_id varchar, version_date varchar, sha256 varchar,"
-                " payload json, run_id varchar, fetched_at timestamp, source_file varchar,"
-                " primary key (nct_id, sha256))")
+    con.execute(
+        "create table raw.ctgov_study (nct_id varchar, version_date varchar, sha256 varchar,"
+        " payload json, run_id varchar, fetched_at timestamp, source_file varchar,"
+        " primary key (nct_id, sha256))"
+    )
     with pytest.raises(ConfigError, match=r"raw\.ctgov_study was created by an older ketamine-evidence"):
         init_schemas(con)
     columns = [r[0] for r in con.execute("describe meta.refresh_run").fetchall()]

@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ketamine_evidence.transform.outcomes.arms import KETAMINE_CLASS, Mention, comparator_for, find_mentions
+from ketamine_evidence.transform.drugs import KETAMINE_CLASS
+from ketamine_evidence.transform.outcomes.arms import Mention, comparator_for, find_mentions
 from ketamine_evidence.transform.outcomes.classify import subset_of
 from ketamine_evidence.transform.outcomes.definitions import Definition, parse_definition
 from ketamine_evidence.transform.outcomes.rows import Row, add_flag, new_row, outcome_id

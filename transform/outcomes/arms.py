@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ketamine_evidence.transform.drugs import KETAMINE_CLASS
 from ketamine_evidence.transform.outcomes.definitions import clean
-from ketamine_evidence.transform.outcomes.tables import patterns
+from ketamine_evidence.transform.tables import patterns
 
-KETAMINE_CLASS = ("ketamine", "esketamine", "arketamine")
 _DOSE = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:or|/|-|to|and)\s*\d+(?:\.\d+)?)*)[\s-]*"
     r"(mg\s*/\s*kg|mg per kilogram|milligrams? per kilogram|milligrams?|mg)\b(?:\s*\((?:mg|mg/kg)\))?",
@@ -63,7 +63,7 @@ def find_mentions(text: str, *, scope: str = "both") -> list[Mention]:
 @lru_cache(maxsize=8192)
 def _find_mentions(text: str, scope: str) -> tuple[Mention, ...]:
     taken: list[tuple[int, int, dict[str, str]]] = []
-    for p in patterns("arm_patterns"):
+    for p in patterns("drug_patterns", use="mention"):
         if scope == "both" and p["scope"] != "both":
             continue
         for m in p.regex.finditer(text):
@@ -146,7 +146,7 @@ def normalize_dose(text: str | None) -> str | None:
 def route_near(text: str, start: int, end: int, width: int = 30) -> str | None:
     """The route named closest to a drug mention (within `width` characters)."""
     best: tuple[int, str] | None = None
-    for p in patterns("routes"):
+    for p in patterns("routes", use="mention"):
         for m in p.regex.finditer(text, max(0, start - width), min(len(text), end + width)):
             gap = max(start - m.end(), m.start() - end, 0)
             if best is None or gap < best[0]:

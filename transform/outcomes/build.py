@@ -8,13 +8,14 @@ from typing import Any
 
 from ketamine_evidence.transform.outcomes.abstracts import abstract_outcomes
 from ketamine_evidence.transform.outcomes.compare import compare_sources
-from ketamine_evidence.transform.outcomes.registry import registry_outcomes, with_n_randomized
-from ketamine_evidence.transform.outcomes.rows import Row
+from ketamine_evidence.transform.outcomes.registry import RegistryStudy, registry_outcomes, with_n_randomized
+from ketamine_evidence.transform.outcomes.rows import Row, split_flags
 from ketamine_evidence.transform.outcomes.screening import screen_publication, screen_study
 
 
-def outcome_rows(studies: Iterable[Mapping[str, Any]], publications: Iterable[Mapping[str, Any]]) -> list[Row]:
-    """core.outcome rows; `publications` are dicts with pmid, abstract, title and nct_ids."""
+def outcome_rows(studies: Iterable[RegistryStudy], publications: Iterable[Mapping[str, Any]]) -> list[Row]:
+    """core.outcome rows; `studies` are read from the core tables, `publications` are dicts with pmid,
+    abstract, title and nct_ids."""
     rows: list[Row] = []
     for study in studies:
         rows.extend(with_n_randomized(registry_outcomes(study), study))
@@ -47,7 +48,5 @@ def flag_counts(rows: Iterable[Row]) -> dict[str, int]:
     """How many rows carry each flag, for the run summary."""
     counts: Counter[str] = Counter()
     for row in rows:
-        for flag in (row.get("flag") or "").split(";"):
-            if flag:
-                counts[flag] += 1
+        counts.update(split_flags(row.get("flag")))
     return dict(counts)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ketamine_evidence.transform.outcomes.definitions import clean
-from ketamine_evidence.transform.outcomes.tables import patterns
+from ketamine_evidence.transform.tables import patterns
 
 KINDS = ("response", "remission", "relapse", "time_to_relapse")
 PROPORTION_PARAMS = {"COUNT_OF_PARTICIPANTS", "NUMBER", "COUNT_OF_UNITS"}

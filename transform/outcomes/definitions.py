@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ketamine_evidence.transform.outcomes.tables import first_match
+from ketamine_evidence.transform.tables import first_match
 
 _OPS = {"≥": ">=", "≤": "<=", "=<": "<=", "=>": ">=", "<=": "<=", ">=": ">=", "<": "<", ">": ">"}
 _WORD_OPS = (

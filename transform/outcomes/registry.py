@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ketamine_evidence.transform.outcomes.arms import KETAMINE_CLASS, Arm, arm_from_group, comparator_for, find_mentions
+from ketamine_evidence.transform.drugs import KETAMINE_CLASS
+from ketamine_evidence.transform.outcomes.arms import Arm, arm_from_group, comparator_for, find_mentions
 from ketamine_evidence.transform.outcomes.classify import (
     Classification,
     category_kind,
@@ -20,47 +21,70 @@ from ketamine_evidence.transform.outcomes.definitions import Definition, clean, 
 from ketamine_evidence.transform.outcomes.numbers import Numbers, registry_numbers
 from ketamine_evidence.transform.outcomes.rows import Row, add_flag, new_row, outcome_id, parse_number
 from ketamine_evidence.transform.outcomes.screening import classify_population
-from ketamine_evidence.transform.outcomes.tables import first_match
 from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, normalize_timepoint
+from ketamine_evidence.transform.tables import first_match
 
 BASE = "resultsSection.outcomeMeasuresModule.outcomeMeasures"
 _NEGATIVE_CATEGORY = re.compile(
     r"\b(?:no|non|not|without|never|partial|did not|failed)\b|\bnon-?(?:respon|remi|relaps)", re.IGNORECASE
 )
+Record = Mapping[str, Any]
 
 
-def registry_outcomes(study: Mapping[str, Any]) -> list[Row]:
-    """Rows for every response/remission/relapse/time-to-relapse measure posted in one study object."""
-    nct = _get(study, "protocolSection", "identificationModule", "nctId")
-    measures = _get(study, "resultsSection", "outcomeMeasuresModule", "outcomeMeasures") or []
+@dataclass(frozen=True)
+class RegistryMeasure:
+    """One posted outcome measure as rows of the long core tables (column names of core.*)."""
+
+    measure: Record  # core.outcome_measure
+    groups: tuple[Record, ...] = ()  # core.result_group
+    denoms: tuple[Record, ...] = ()  # core.outcome_denom, by class_idx (NULL first), denom_idx
+    measurements: tuple[Record, ...] = ()  # core.outcome_measurement, by class_idx, category_idx, measurement_idx
+    analyses: tuple[Record, ...] = ()  # core.outcome_analysis, by analysis_idx
+
+
+@dataclass(frozen=True)
+class RegistryStudy:
+    """What the registry normalizer reads of one study: core.study text, conditions, intervention names,
+    participant flow (core.flow_milestone rows, in order) and the posted measures (by outcome_idx)."""
+
+    nct_id: str
+    brief_title: str | None = None
+    official_title: str | None = None
+    brief_summary: str | None = None
+    conditions: tuple[str, ...] = ()
+    intervention_names: tuple[str | None, ...] = ()
+    flow: tuple[Record, ...] = ()
+    measures: tuple[RegistryMeasure, ...] = ()
+
+
+def registry_outcomes(study: RegistryStudy) -> list[Row]:
+    """Rows for every response/remission/relapse/time-to-relapse measure posted by one study."""
     context = _StudyContext(study)
     rows: list[Row] = []
-    for index, measure in enumerate(measures):
-        if isinstance(measure, Mapping):
-            rows.extend(measure_rows(nct, index, measure, context))
+    for measure in study.measures:
+        rows.extend(measure_rows(study.nct_id, measure, context))
     return rows
 
 
 class _StudyContext:
-    def __init__(self, study: Mapping[str, Any]) -> None:
+    def __init__(self, study: RegistryStudy) -> None:
         self.population = _population(study)
-        self.flow_sizes = _flow_sizes(study)
         self.ketamine_study = _mentions_ketamine(study)
 
 
-def measure_rows(nct: str | None, index: int, measure: Mapping[str, Any], context: _StudyContext) -> list[Row]:
-    title, description = str(measure.get("title") or ""), str(measure.get("description") or "")
-    unit, param = str(measure.get("unitOfMeasure") or ""), str(measure.get("paramType") or "")
+def measure_rows(nct: str | None, measure: RegistryMeasure, context: _StudyContext) -> list[Row]:
+    head = measure.measure
+    title, description = str(head.get("title") or ""), str(head.get("description") or "")
+    unit, param = str(head.get("unit_of_measure") or ""), str(head.get("param_type") or "")
     found = classify_measure(title, description, unit, param)
     arms = {
-        str(g.get("id")): arm_from_group(str(g.get("title") or ""), str(g.get("description") or ""))
-        for g in measure.get("groups") or []
-        if isinstance(g, Mapping)
+        str(g.get("group_id")): arm_from_group(str(g.get("title") or ""), str(g.get("description") or ""))
+        for g in measure.groups
     }
     if found.kind is None or not _is_ketamine_measure(arms, context):
         return []
-    base = _base_row(nct, found, measure, context)
-    rows = list(_measurement_rows(index, measure, arms, found, base, measure_shape(param, unit)))
+    base = _base_row(nct, found, head, context)
+    rows = list(_measurement_rows(measure, arms, found, base, measure_shape(param, unit)))
     if measure_shape(param, unit) == "time":
         _add_median_days(rows, measure, unit)
     _attach_analyses(rows, measure, arms, measure_shape(param, unit))
@@ -70,18 +94,13 @@ def measure_rows(nct: str | None, index: int, measure: Mapping[str, Any], contex
 _DAYS_PER_UNIT = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.4375, "year": 365.25}
 
 
-def _add_median_days(rows: list[Row], measure: Mapping[str, Any], unit: str) -> None:
+def _add_median_days(rows: list[Row], measure: RegistryMeasure, unit: str) -> None:
     """Posted medians of a time-to-relapse measure, in days ("NA" = not reached stays NULL)."""
     found = re.search(r"hour|day|week|month|year", unit.lower())
-    if found is None or normalize_param(str(measure.get("paramType") or "")) != "MEDIAN":
+    if found is None or normalize_param(str(measure.measure.get("param_type") or "")) != "MEDIAN":
         return
     per_unit = _DAYS_PER_UNIT[found.group(0)]
-    values = [
-        m.get("value")
-        for klass in _list(measure.get("classes"))
-        for category in _list(klass.get("categories"))
-        for m in _list(category.get("measurements"))
-    ]
+    values = [m.get("value_raw") for m in measure.measurements]
     for row, value in zip(rows, values, strict=False):
         number = parse_number(value)
         row["median_days"] = None if number is None else round(number * per_unit, 4)
@@ -120,29 +139,33 @@ def _definition(kind: str, title: str, description: str) -> tuple[Definition, st
 
 
 def _measurement_rows(
-    index: int, measure: Mapping[str, Any], arms: Mapping[str, Arm], found: Classification, base: Row, shape: str
+    measure: RegistryMeasure, arms: Mapping[str, Arm], found: Classification, base: Row, shape: str
 ) -> Iterator[Row]:
-    denoms = _denoms(measure.get("denoms"))
+    head = measure.measure
+    index = head.get("outcome_idx")
+    denoms = _denoms(d for d in measure.denoms if d.get("class_idx") is None)
+    class_denoms: dict[Any, dict[str, Any]] = {}
     comparator, comparator_type = comparator_for(arms.values())
-    for ci, klass in enumerate(_list(measure.get("classes"))):
-        class_denoms = _denoms(klass.get("denoms")) or denoms
-        for ki, category in enumerate(_list(klass.get("categories"))):
-            label = " ".join(str(x) for x in (klass.get("title"), category.get("title")) if x)
-            if label and _NEGATIVE_CATEGORY.search(label):
-                continue
-            point = _timepoint(label, str(measure.get("timeFrame") or ""), found)
-            row_base, row_found = _category_base(base, found, label, measure)
-            for mi, value in enumerate(_list(category.get("measurements"))):
-                path = f"{BASE}[{index}].classes[{ci}].categories[{ki}].measurements[{mi}]"
-                yield _row(
-                    row_base, path, value, arms, class_denoms, shape, point, row_found, label,
-                    (comparator, comparator_type),
-                )  # fmt: skip
+    categories: dict[tuple[Any, Any], list[Record]] = {}
+    for m in measure.measurements:
+        categories.setdefault((m.get("class_idx"), m.get("category_idx")), []).append(m)
+    for (ci, ki), values in categories.items():
+        if ci not in class_denoms:
+            class_denoms[ci] = _denoms(d for d in measure.denoms if d.get("class_idx") == ci) or denoms
+        label = " ".join(str(x) for x in (values[0].get("class_title"), values[0].get("category_title")) if x)
+        if label and _NEGATIVE_CATEGORY.search(label):
+            continue
+        point = _timepoint(label, str(head.get("time_frame") or ""), found)
+        row_base, row_found = _category_base(base, found, label, head)
+        for value in values:
+            path = f"{BASE}[{index}].classes[{ci}].categories[{ki}].measurements[{value.get('measurement_idx')}]"
+            yield _row(
+                row_base, path, value, arms, class_denoms[ci], shape, point, row_found, label,
+                (comparator, comparator_type),
+            )  # fmt: skip
 
 
-def _category_base(
-    base: Row, found: Classification, label: str, measure: Mapping[str, Any]
-) -> tuple[Row, Classification]:
+def _category_base(base: Row, found: Classification, label: str, measure: Record) -> tuple[Row, Classification]:
     """Categories "Response" and "Remission" under one measure: each category row takes its own kind."""
     kind = category_kind(label, found.kind)
     if kind is None:
@@ -161,16 +184,16 @@ def _category_base(
 def _row(
     base: Row,
     path: str,
-    value: Mapping[str, Any],
+    value: Record,
     arms: Mapping[str, Arm],
-    denoms: Mapping[str, str],
+    denoms: Mapping[str, Any],
     shape: str,
     point: Timepoint,
     found: Classification,
     label: str,
     comparator: tuple[str | None, str],
 ) -> Row:
-    gid = str(value.get("groupId"))
+    gid = str(value.get("group_id"))
     arm = arms.get(gid) or Arm(gid, None, None, None, None, None, "group id not among the measure's groups")
     row = dict(base, outcome_id=outcome_id("registry", base["nct_id"], None, path), json_path=path)
     row.update(_arm_fields(arm, gid, comparator))
@@ -184,10 +207,19 @@ def _row(
         add_flag(row, "unparsed_timepoint", f"no day, week or hour in timepoint {point.raw!r}.")
     if found.note:
         add_note(row, found)
-    numbers = registry_numbers(shape, value, denoms.get(gid), found.rule == "title.relapse_free")
+    posted = {key: value.get(column) for key, column in _POSTED.items() if value.get(column) is not None}
+    numbers = registry_numbers(shape, posted, denoms.get(gid), found.rule == "title.relapse_free")
     _apply_numbers(row, numbers)
     row["rule"] = f"{row['rule']}.{shape}" + (f".class[{label}]" if label else "")
     return row
+
+
+_POSTED = {
+    "value": "value_raw",
+    "spread": "spread_raw",
+    "lowerLimit": "lower_limit_raw",
+    "upperLimit": "upper_limit_raw",
+}
 
 
 def add_note(row: Row, found: Classification) -> None:
@@ -231,27 +263,28 @@ def _timepoint(label: str, time_frame: str, found: Classification) -> Timepoint:
     return normalize_timepoint(time_frame)
 
 
-def _attach_analyses(rows: list[Row], measure: Mapping[str, Any], arms: Mapping[str, Arm], shape: str) -> None:
+def _attach_analyses(rows: list[Row], measure: RegistryMeasure, arms: Mapping[str, Arm], shape: str) -> None:
     by_group: dict[str, list[Row]] = {}
     for row in rows:
         by_group.setdefault(row["group_id"], []).append(row)
-    for number, analysis in enumerate(_list(measure.get("analyses"))):
-        active = [g for g in analysis.get("groupIds") or [] if arms.get(str(g)) and arms[str(g)].role == "active"]
+    for analysis in measure.analyses:
+        group_ids = analysis.get("group_ids") or []
+        active = [g for g in group_ids if arms.get(str(g)) and arms[str(g)].role == "active"]
         targets = by_group.get(str(active[0]), []) if len(active) == 1 else []
         if len(targets) == 1 and targets[0]["effect_type"] is None:
             _set_effect(targets[0], analysis, shape)
             measure_path = str(targets[0]["json_path"]).split(".classes[", 1)[0]
-            targets[0]["effect_json_path"] = f"{measure_path}.analyses[{number}]"
+            targets[0]["effect_json_path"] = f"{measure_path}.analyses[{analysis.get('analysis_idx')}]"
 
 
-def _set_effect(row: Row, analysis: Mapping[str, Any], shape: str) -> None:
-    hit = first_match("effect_types", str(analysis.get("paramType") or ""))
-    estimate = parse_number(analysis.get("paramValue"))
-    row["p_value_raw"] = analysis.get("pValue")
-    row["p_value"] = parse_number(analysis.get("pValue"))
+def _set_effect(row: Row, analysis: Record, shape: str) -> None:
+    hit = first_match("effect_types", str(analysis.get("param_type") or ""))
+    estimate = parse_number(analysis.get("param_value_raw"))
+    row["p_value_raw"] = analysis.get("p_value_raw")
+    row["p_value"] = parse_number(analysis.get("p_value_raw"))
     if hit is None or estimate is None:
         return
-    lower, upper = parse_number(analysis.get("ciLowerLimit")), parse_number(analysis.get("ciUpperLimit"))
+    lower, upper = parse_number(analysis.get("ci_lower_raw")), parse_number(analysis.get("ci_upper_raw"))
     scale = 100.0 if hit["scale"] == "difference" and _percentage_points(shape, estimate, lower, upper) else 1.0
     row.update(
         effect_type=hit["effect_type"],
@@ -269,44 +302,35 @@ def _percentage_points(shape: str, *values: float | None) -> bool:
     return shape == "percent" or any(v is not None and abs(v) > 1 for v in values)
 
 
-def _denoms(value: Any) -> dict[str, str]:
-    for denom in _list(value):
-        if re.search(r"participant|patient|subject", str(denom.get("units") or "participants"), re.I):
-            return {str(c.get("groupId")): c.get("value") for c in _list(denom.get("counts"))}
+def _denoms(rows: Iterable[Record]) -> dict[str, Any]:
+    """Counts of the first denominator counting participants (units missing = participants), by group id."""
+    by_denom: dict[Any, list[Record]] = {}
+    for row in rows:
+        by_denom.setdefault(row.get("denom_idx"), []).append(row)
+    for counts in by_denom.values():
+        if re.search(r"participant|patient|subject", str(counts[0].get("units") or "participants"), re.I):
+            return {str(c.get("group_id")): c.get("count_raw") for c in counts}
     return {}
 
 
-def _list(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def _get(data: Any, *keys: str) -> Any:
-    for key in keys:
-        data = data.get(key) if isinstance(data, Mapping) else None
-    return data
-
-
-def _population(study: Mapping[str, Any]) -> str | None:
-    conditions = _get(study, "protocolSection", "conditionsModule", "conditions") or []
-    ident = _get(study, "protocolSection", "identificationModule") or {}
-    title = " ".join(str(ident.get(k) or "") for k in ("briefTitle", "officialTitle")).strip()
-    summary = str(_get(study, "protocolSection", "descriptionModule", "briefSummary") or "")
-    if not (conditions or title or summary):
+def _population(study: RegistryStudy) -> str | None:
+    title = " ".join(str(t or "") for t in (study.brief_title, study.official_title)).strip()
+    summary = str(study.brief_summary or "")
+    if not (study.conditions or title or summary):
         return None
-    return classify_population(conditions, title, summary)
+    return classify_population(list(study.conditions), title, summary)
 
 
-def _flow_sizes(study: Mapping[str, Any]) -> dict[str, int]:
-    flow = _get(study, "resultsSection", "participantFlowModule") or {}
-    titles = {str(g.get("id")): _norm(str(g.get("title") or "")) for g in _list(flow.get("groups"))}
-    periods = _list(flow.get("periods"))
-    milestones = _list(periods[0].get("milestones")) if periods else []
-    started = next((m for m in milestones if str(m.get("type", "")).upper() == "STARTED"), {})
+def _flow_sizes(study: RegistryStudy) -> dict[str, int]:
+    """STARTED counts of the first flow period's first STARTED milestone, by normalized group title."""
+    first = [r for r in study.flow if r.get("period_idx") == 0]
+    started = [r for r in first if str(r.get("milestone_type") or "").upper() == "STARTED"]
+    milestone = started[0].get("milestone_idx") if started else None
     sizes = {}
-    for item in _list(started.get("achievements")):
-        number = parse_number(item.get("numSubjects"))
-        if number is not None and str(item.get("groupId")) in titles:
-            sizes[titles[str(item.get("groupId"))]] = int(number)
+    for item in started:
+        number = parse_number(item.get("num_subjects_raw"))
+        if item.get("milestone_idx") == milestone and number is not None and item.get("group_title") is not None:
+            sizes[_norm(str(item.get("group_title")))] = int(number)
     return sizes
 
 
@@ -314,15 +338,13 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _mentions_ketamine(study: Mapping[str, Any]) -> bool:
-    interventions = _get(study, "protocolSection", "armsInterventionsModule", "interventions") or []
-    ident = _get(study, "protocolSection", "identificationModule") or {}
-    names = " ".join(str(i.get("name") or "") for i in _list(interventions))
-    text = f"{names} {ident.get('briefTitle') or ''} {ident.get('officialTitle') or ''}"
+def _mentions_ketamine(study: RegistryStudy) -> bool:
+    names = " ".join(str(name or "") for name in study.intervention_names)
+    text = f"{names} {study.brief_title or ''} {study.official_title or ''}"
     return any(m.drug in KETAMINE_CLASS for m in find_mentions(text))
 
 
-def with_n_randomized(rows: list[Row], study: Mapping[str, Any]) -> list[Row]:
+def with_n_randomized(rows: list[Row], study: RegistryStudy) -> list[Row]:
     """Fill n_randomized from the participant flow's STARTED milestone, matched on group title."""
     sizes = _flow_sizes(study)
     for row in rows:

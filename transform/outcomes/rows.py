@@ -1,9 +1,15 @@
-"""The core.outcome row: its columns (docs/outcome-contract.md) and its stable id."""
+"""The core.outcome row: its columns (docs/outcome-contract.md), its stable id and its flags (data/flags.csv)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from ketamine_evidence.errors import ConfigError
+from ketamine_evidence.transform.tables import rows, truth
 
 COLUMNS = (
     "outcome_id", "nct_id", "study_key", "pmid", "source", "outcome_kind", "instrument", "threshold",
@@ -17,13 +23,39 @@ COLUMNS = (
 
 Row = dict[str, Any]
 
-# Flags that say the source itself is odd (the row is kept, with the reason). The other flags are
-# notes on a sound row: registry_abstract_disagree, definition_note, complement, onset_sustained.
-PROBLEM_FLAGS = frozenset({
-    "pct_over_100", "zero_denominator", "missing_denom", "unparsed_timepoint", "na_value",
-    "rate_not_proportion", "events_over_total", "non_integer_count", "pct_mismatch",
-    "proportion_out_of_range", "arm_unresolved",
-})
+FLAG_SEPARATOR = ";"
+FLAG_KINDS = frozenset({"problem", "note"})
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A row of data/flags.csv: `problem` flags say the source itself is odd (the row is kept, with
+    the reason); `note` flags annotate a sound row."""
+
+    name: str
+    kind: str
+    excluded_from_pools: bool
+    non_plain_definition: bool
+    description: str
+
+
+@cache
+def flag_table() -> dict[str, Flag]:
+    return {r["flag"]: _flag(r) for r in rows("flags")}
+
+
+def _flag(row: Mapping[str, str]) -> Flag:
+    if row["kind"] not in FLAG_KINDS:
+        raise ConfigError(f"flags.csv: flag {row['flag']} has kind {row['kind']!r}, not one of {sorted(FLAG_KINDS)}")
+    return Flag(row["flag"], row["kind"], truth(row, "excluded_from_pools"), truth(row, "non_plain_definition"),
+                row["description"])
+
+
+PROBLEM_FLAGS = frozenset(f.name for f in flag_table().values() if f.kind == "problem")
+# A row with one of these is kept out of every pool (meta.usable_rows).
+POOL_EXCLUDED_FLAGS = frozenset(f.name for f in flag_table().values() if f.excluded_from_pools)
+# A row with one of these is not the plain outcome (a composite, an onset/sustained response, a complement).
+NON_PLAIN_FLAGS = frozenset(f.name for f in flag_table().values() if f.non_plain_definition)
 
 
 def new_row(**values: Any) -> Row:
@@ -39,10 +71,31 @@ def outcome_id(source: str, nct_id: str | None, pmid: str | None, where: str) ->
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def add_flag(row: Row, flag: str, reason: str) -> None:
-    """Append a problem tag; earlier tags are kept (`a;b`)."""
-    row["flag"] = f"{row['flag']};{flag}" if row.get("flag") else flag
+def join_flags(tags: Iterable[str]) -> str | None:
+    """Tags as stored in core.outcome.flag: joined with ';', None when there are none."""
+    return FLAG_SEPARATOR.join(t for t in tags if t) or None
+
+
+def split_flags(value: object) -> list[str]:
+    """The tags of a stored flag value: a ';'-joined string, a list, tuple or array of tags, or None/NaN."""
+    if isinstance(value, str):
+        return [t for t in value.split(FLAG_SEPARATOR) if t]
+    if isinstance(value, Iterable):
+        return [str(t) for t in value if t]
+    if value is None or value != value:  # NaN: a missing value read back from a frame
+        return []
+    raise TypeError(f"not a flag value: {value!r}")
+
+
+def append_flag(row: Row, flag: str, reason: str) -> None:
+    """Append a tag and its reason; earlier tags are kept (`a;b`)."""
+    row["flag"] = join_flags([*split_flags(row.get("flag")), flag])
     row["flag_reason"] = f"{row['flag_reason']} {reason}" if row.get("flag_reason") else reason
+
+
+def add_flag(row: Row, flag: str, reason: str) -> None:
+    """Append a tag and its reason; the row's confidence drops to low."""
+    append_flag(row, flag, reason)
     row["confidence"] = "low"
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ketamine_evidence.transform.outcomes.tables import patterns
+from ketamine_evidence.transform.tables import patterns
 
 KETAMINE = re.compile(r"\b(?:es|ar|s-|r-|\(s\)-|\(r\)-)?ketamine\b|\bspravato\b|\bJNJ-54135419\b|\bPCN-101\b", re.I)
 DEPRESSION = re.compile(r"\bdepress|\bMDD\b|\bTRD\b|\bdysthymi|\bmood disorder", re.I)

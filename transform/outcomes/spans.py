@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ketamine_evidence.transform.outcomes.numbers import Numbers
-from ketamine_evidence.transform.outcomes.tables import patterns
+from ketamine_evidence.transform.tables import patterns
 
 _ABBREV = re.compile(r"(?:\bvs|\be\.g|\bi\.e|\bet al|\bapprox|\bNo|\bFig|\bca|\bincl)\.$", re.IGNORECASE)
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])|\n+")

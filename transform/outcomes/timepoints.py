@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ketamine_evidence.transform.outcomes.tables import rows
+from ketamine_evidence.transform.tables import rows
 
 WINDOWS = (("acute", 1.0), ("first_week", 7.0), ("induction", 42.0), ("maintenance", float("inf")))
 

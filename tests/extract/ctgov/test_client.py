@@ -131,8 +131,10 @@ def test_always_slow_gives_source_unavailable(server: ReplayServer) -> None:
 
 
 def test_html_page_with_status_200_is_malformed(server: ReplayServer) -> None:
-    server.add(PATH, Reply(200, b"<!DOCTYPE html><html><body>Down for maintenance</body></html>",
-                           {"Content-Type": "text/html"}))
+    server.add(
+        PATH,
+        Reply(200, b"<!DOCTYPE html><html><body>Down for maintenance</body></html>", {"Content-Type": "text/html"}),
+    )
     with pytest.raises(MalformedResponse, match="HTML or XML page") as caught:
         run(server)
     assert caught.value.where.startswith(f"{server.base_url}{PATH}?")

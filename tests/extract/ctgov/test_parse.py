@@ -25,8 +25,15 @@ LEGACY = ("NCT00023673.json", "NCT02028676.json", "NCT04780763.json", "results_2
 V2_FILES = sorted(p.name for p in AACT.glob("*.json") if p.name not in LEGACY) if AACT.exists() else []
 EXPORTS = {"ctg-studies.json": 10, "ctg-studies(2).json": 1, "ctg-studies(5).json": 50}
 META_TRIALS = (
-    "NCT02417064", "NCT02418585", "NCT02422186", "NCT02493868", "NCT02918318",
-    "NCT03434041", "NCT04338321", "NCT04829318", "NCT05113771",
+    "NCT02417064",
+    "NCT02418585",
+    "NCT02422186",
+    "NCT02493868",
+    "NCT02918318",
+    "NCT03434041",
+    "NCT04338321",
+    "NCT04829318",
+    "NCT05113771",
 )
 
 
@@ -74,7 +81,8 @@ def test_website_export_arrays_parse(name: str, count: int) -> None:
     payload = shared_path("dgg32-clinical-trials-public", name).read_bytes()
     studies = list(iter_studies(payload, name=name))
     assert len(studies) == count
-    assert all(flatten_study(s)["ctgov_study"][0]["nct_id"].startswith("NCT") for s in studies)
+    nct_ids = [flatten_study(s)["ctgov_study"][0]["nct_id"] for s in studies]
+    assert all(isinstance(n, str) and n.startswith("NCT") for n in nct_ids)
 
 
 def test_export_first_study_is_nct05923281() -> None:
@@ -139,13 +147,16 @@ def test_nct02552212_first_outcome_values() -> None:
     assert (measure["type"], measure["param_type"], measure["time_frame"]) == ("PRIMARY", "NUMBER", "Week 52")
     values = [(m["group_id"], m["value"]) for m in tables["ctgov_outcome_measurement"] if m["outcome_idx"] == 0]
     assert values == [("OG000", "7.0"), ("OG001", "47.2")]
-    denoms = [(d["group_id"], d["value"], d["class_idx"]) for d in tables["ctgov_outcome_denom"]
-              if d["outcome_idx"] == 0]
+    denoms = [
+        (d["group_id"], d["value"], d["class_idx"]) for d in tables["ctgov_outcome_denom"] if d["outcome_idx"] == 0
+    ]
     assert denoms == [("OG000", "158", None), ("OG001", "159", None)]
     analysis = tables["ctgov_outcome_analysis"][0]
     assert analysis["p_value"] == "<0.001"
     assert (analysis["param_value"], analysis["ci_lower_limit"], analysis["ci_upper_limit"]) == (
-        "15.231", "7.336", "31.623",
+        "15.231",
+        "7.336",
+        "31.623",
     )
     assert json.loads(str(analysis["group_ids"])) == ["OG000", "OG001"]
 
@@ -172,9 +183,7 @@ def test_interventions_conditions_and_arms() -> None:
 def test_class_level_denoms_are_kept() -> None:
     study = _one("NCT02210780.json")
     raw = study["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"]
-    expected = sum(
-        len(d["counts"]) for m in raw for c in m.get("classes", []) for d in c.get("denoms", [])
-    )
+    expected = sum(len(d["counts"]) for m in raw for c in m.get("classes", []) for d in c.get("denoms", []))
     rows = flatten_study(study)["ctgov_outcome_denom"]
     assert expected > 0
     assert sum(1 for r in rows if r["class_idx"] is not None) == expected
@@ -257,10 +266,17 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=12,
 )
-_module_names = st.sampled_from([
-    "statusModule", "designModule", "armsInterventionsModule", "conditionsModule", "referencesModule",
-    "outcomeMeasuresModule", "identificationModule",
-])
+_module_names = st.sampled_from(
+    [
+        "statusModule",
+        "designModule",
+        "armsInterventionsModule",
+        "conditionsModule",
+        "referencesModule",
+        "outcomeMeasuresModule",
+        "identificationModule",
+    ]
+)
 
 
 @settings(max_examples=200)

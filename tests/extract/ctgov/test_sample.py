@@ -99,9 +99,7 @@ def _outcome_measures(study: dict) -> list[dict]:
 def test_sample_directory_is_populated():
     files = _sample_files()
     assert len(files) >= 8, f"expected the bundled sample in {SAMPLE_DIR}"
-    assert not [p.name for p in SAMPLE_DIR.iterdir() if p.suffix != ".json"], (
-        "only NCT*.json files belong here"
-    )
+    assert not [p.name for p in SAMPLE_DIR.iterdir() if p.suffix != ".json"], "only NCT*.json files belong here"
 
 
 @pytest.mark.parametrize("path", _sample_files(), ids=lambda p: p.stem)
@@ -136,9 +134,7 @@ def _results_samples() -> list[Path]:
 @pytest.mark.parametrize("path", _results_samples(), ids=lambda p: p.stem)
 def test_posted_numbers_match_the_shared_registry_results(path: Path):
     source = CTGOV_RESULTS / path.name
-    assert source.is_file(), (
-        f"{path.name} has a resultsSection but no shared ctgov_results file to check against"
-    )
+    assert source.is_file(), f"{path.name} has a resultsSection but no shared ctgov_results file to check against"
     by_title = {m["title"]: m for m in _load(source)}
     for measure in _outcome_measures(_load(path)):
         title = measure["title"]

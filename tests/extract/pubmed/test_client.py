@@ -52,8 +52,7 @@ def test_esearch_then_efetch_pages_through_the_history_server() -> None:
         server.add(EFETCH, _efetch())
         settings = _settings(server, batch_size=2)
         messages: list[str] = []
-        pages = list(fetch_search_pages(settings, _transport(settings, []), DEFAULT_QUERY,
-                                        progress=messages.append))
+        pages = list(fetch_search_pages(settings, _transport(settings, []), DEFAULT_QUERY, progress=messages.append))
     assert [p.kind for p in pages] == ["esearch", "efetch", "efetch", "efetch"]
     assert [p.hits for p in pages] == [5, 2, 2, 1]
     fetches = [r for r in server.requests if r.path == EFETCH]
@@ -120,18 +119,34 @@ def test_slow_reply_hits_the_timeout() -> None:
 
 def test_counts_over_9999_split_the_date_window() -> None:
     with ReplayServer() as server:
-        server.add(ESEARCH, _esearch_xml(25000, "whole"), _esearch_xml(6000, "h1"),
-                   _esearch_xml(19000, "h2"), _esearch_xml(9500, "h2a"), _esearch_xml(9500, "h2b"))
+        server.add(
+            ESEARCH,
+            _esearch_xml(25000, "whole"),
+            _esearch_xml(6000, "h1"),
+            _esearch_xml(19000, "h2"),
+            _esearch_xml(9500, "h2a"),
+            _esearch_xml(9500, "h2b"),
+        )
         server.add(EFETCH, _efetch())
         settings = _settings(server, batch_size=5000)
         messages: list[str] = []
-        pages = list(fetch_search_pages(settings, _transport(settings, []), "ketamine",
-                                        since=date(2020, 1, 1), until=date(2020, 12, 31),
-                                        progress=messages.append))
+        pages = list(
+            fetch_search_pages(
+                settings,
+                _transport(settings, []),
+                "ketamine",
+                since=date(2020, 1, 1),
+                until=date(2020, 12, 31),
+                progress=messages.append,
+            )
+        )
     searches = [r.query for r in server.requests if r.path == ESEARCH]
     assert [(q["mindate"][0], q["maxdate"][0]) for q in searches] == [
-        ("2020/01/01", "2020/12/31"), ("2020/01/01", "2020/07/01"), ("2020/07/02", "2020/12/31"),
-        ("2020/07/02", "2020/10/01"), ("2020/10/02", "2020/12/31"),
+        ("2020/01/01", "2020/12/31"),
+        ("2020/01/01", "2020/07/01"),
+        ("2020/07/02", "2020/12/31"),
+        ("2020/07/02", "2020/10/01"),
+        ("2020/10/02", "2020/12/31"),
     ]
     assert {q["datetype"][0] for q in searches} == {"mdat"}
     fetched = [(r.query["WebEnv"][0], r.query["retstart"][0]) for r in server.requests if r.path == EFETCH]
@@ -154,8 +169,11 @@ def test_until_alone_searches_by_entrez_date_from_the_earliest_day() -> None:
 
 def test_esearch_error_and_html_are_malformed() -> None:
     with ReplayServer() as server:
-        server.add(ESEARCH, Reply.xml("<eSearchResult><ERROR>Invalid query</ERROR></eSearchResult>"),
-                   Reply(200, b"<!DOCTYPE html><html><body>Service unavailable&nbsp;</body></html>"))
+        server.add(
+            ESEARCH,
+            Reply.xml("<eSearchResult><ERROR>Invalid query</ERROR></eSearchResult>"),
+            Reply(200, b"<!DOCTYPE html><html><body>Service unavailable&nbsp;</body></html>"),
+        )
         settings = _settings(server)
         transport = _transport(settings, [])
         with pytest.raises(MalformedResponse, match="pubmed esearch all: esearch error: Invalid query"):

@@ -103,8 +103,11 @@ def test_sustain_1() -> None:
     assert (fields["volume"], fields["issue"], fields["pages"]) == ("76", "9", "893-903")
     assert (fields["pub_year"], fields["pub_date"], fields["medline_date"]) == (2019, "2019-09-01", None)
     assert fields["publication_types"] == [
-        "Clinical Trial, Phase III", "Journal Article", "Multicenter Study",
-        "Randomized Controlled Trial", "Research Support, Non-U.S. Gov't",
+        "Clinical Trial, Phase III",
+        "Journal Article",
+        "Multicenter Study",
+        "Randomized Controlled Trial",
+        "Research Support, Non-U.S. Gov't",
     ]
     assert fields["authors"][:3] == ["Daly EJ", "Trivedi MH", "Janik A"]
     assert (fields["date_completed"], fields["date_revised"]) == ("2021-01-21", "2026-01-27")
@@ -183,7 +186,7 @@ def test_inline_markup_is_flattened() -> None:
 def test_delete_citation() -> None:
     synthetic = (
         b'<?xml version="1.0" ?>\n<PubmedArticleSet>\n'
-        b"<DeleteCitation><PMID Version=\"1\">111</PMID><PMID Version=\"1\">222</PMID></DeleteCitation>\n"
+        b'<DeleteCitation><PMID Version="1">111</PMID><PMID Version="1">222</PMID></DeleteCitation>\n'
         b"</PubmedArticleSet>\n"
     )
     assert list(iter_pubmed_xml(io.BytesIO(synthetic), name="synthetic")) == [Deletion(("111", "222"))]
@@ -191,8 +194,7 @@ def test_delete_citation() -> None:
 
 def test_deletions_and_articles_interleave() -> None:
     article = _records(ESKETAMINE)[0].xml
-    synthetic = (b"<PubmedArticleSet><DeleteCitation><PMID>9</PMID></DeleteCitation>" + article
-                 + b"</PubmedArticleSet>")
+    synthetic = b"<PubmedArticleSet><DeleteCitation><PMID>9</PMID></DeleteCitation>" + article + b"</PubmedArticleSet>"
     items = list(iter_pubmed_xml(io.BytesIO(synthetic), name="synthetic"))
     assert items[0] == Deletion(("9",))
     assert isinstance(items[1], ArticleRecord) and items[1].xml == article
@@ -207,16 +209,21 @@ def test_truncated_file(tmp_path: Path) -> None:
 
 
 def test_html_error_page() -> None:
-    page = (b"<!DOCTYPE html>\n<html><head><title>Error</title></head>\n"
-            b"<body><h1>502 Bad Gateway</h1><p>Try again&nbsp;later<br></p></body></html>")
+    page = (
+        b"<!DOCTYPE html>\n<html><head><title>Error</title></head>\n"
+        b"<body><h1>502 Bad Gateway</h1><p>Try again&nbsp;later<br></p></body></html>"
+    )
     with pytest.raises(MalformedResponse, match=r"efetch page 3: got an HTML page.*line \d+, column \d+"):
         list(iter_pubmed_xml(io.BytesIO(page), name="efetch page 3"))
 
 
-@pytest.mark.parametrize(("relative", "root"), [
-    ("biopython-tests/Entrez/esearch1.xml", "eSearchResult"),
-    ("biopython-tests/Entrez/efetch_pmc.xml", "pmc-articleset"),
-])
+@pytest.mark.parametrize(
+    ("relative", "root"),
+    [
+        ("biopython-tests/Entrez/esearch1.xml", "eSearchResult"),
+        ("biopython-tests/Entrez/efetch_pmc.xml", "pmc-articleset"),
+    ],
+)
 def test_wrong_root(relative: str, root: str) -> None:
     path = _path(relative)
     with pytest.raises(MalformedResponse, match=rf"{path.name}: root element is <{root}>.*line \d+, column 0"):
@@ -230,8 +237,10 @@ def test_empty_body() -> None:
 
 def test_doctype_does_not_fetch_the_dtd() -> None:
     """The DTD named is on an unreachable host: parsing works only if it is never fetched."""
-    synthetic = (b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD X//EN" "http://127.0.0.1:9/never.dtd">'
-                 b"<PubmedArticleSet></PubmedArticleSet>")
+    synthetic = (
+        b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD X//EN" "http://127.0.0.1:9/never.dtd">'
+        b"<PubmedArticleSet></PubmedArticleSet>"
+    )
     assert list(iter_pubmed_xml(io.BytesIO(synthetic), name="dtd")) == []
 
 

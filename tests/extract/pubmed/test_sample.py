@@ -38,8 +38,21 @@ NO_REGISTRY = {
     "38011560": "review article: not a trial",
 }
 EXPECTED_COLUMNS = [
-    "pmid", "nct_id", "outcome_kind", "timepoint_days", "arm_drug", "arm_role", "events",
-    "total", "rate_pct", "effect_type", "effect", "ci_lower", "ci_upper", "span_text", "note",
+    "pmid",
+    "nct_id",
+    "outcome_kind",
+    "timepoint_days",
+    "arm_drug",
+    "arm_role",
+    "events",
+    "total",
+    "rate_pct",
+    "effect_type",
+    "effect",
+    "ci_lower",
+    "ci_upper",
+    "span_text",
+    "note",
 ]
 NCT_RE = re.compile(r"^NCT\d{8}$")
 
@@ -79,9 +92,7 @@ def expected_rows() -> list[dict[str, str]]:
 def test_header_and_doctype_are_efetch_shaped():
     head = XML_PATH.read_text(encoding="ascii").splitlines()[:2]
     assert head[0] == '<?xml version="1.0" ?>'
-    assert head[1].startswith(
-        '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN"'
-    )
+    assert head[1].startswith('<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN"')
     assert "pubmed_250101.dtd" in head[1]
 
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from ketamine_evidence.transform.outcomes import abstract_outcomes, registry_outcomes
+from ketamine_evidence.transform.outcomes import abstract_outcomes
 from tests.conftest import SAMPLE
+from tests.support.registry import registry_rows
 from tests.transform.outcomes.test_abstracts import read_abstracts
 
 SAME_DRUG = {"oral_ad_placebo": "placebo", "ECT": "ect"}
@@ -26,7 +27,7 @@ def expected(name: str) -> list[dict[str, str]]:
 def produced(name: str) -> list[dict[str, Any]]:
     if name == "registry":
         files = sorted((SAMPLE / "ctgov").glob("*.json"))
-        return [r for f in files for r in registry_outcomes(json.loads(f.read_text(encoding="utf-8")))]
+        return [r for f in files for r in registry_rows(json.loads(f.read_text(encoding="utf-8")))]
     rows = []
     for path in sorted((SAMPLE / "pubmed").glob("*.xml")):
         for pmid, art in read_abstracts(Path(path)).items():

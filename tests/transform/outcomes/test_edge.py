@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketamine_evidence.transform.outcomes import compare_sources, registry_outcomes
+from ketamine_evidence.transform.outcomes import compare_sources
 from ketamine_evidence.transform.outcomes.build import flag_counts
+from ketamine_evidence.transform.outcomes.rows import split_flags
+from tests.support.registry import registry_rows
 
 
 def study(
@@ -50,20 +52,20 @@ def study(
     ],
 )
 def test_bad_input_is_flagged_and_kept(kwargs: dict[str, Any], flag: str) -> None:
-    rows = registry_outcomes(study(**kwargs))
+    rows = registry_rows(study(**kwargs))
     first = rows[0]
-    assert flag in first["flag"].split(";") and first["flag_reason"] and first["confidence"] == "low"
+    assert flag in split_flags(first["flag"]) and first["flag_reason"] and first["confidence"] == "low"
     assert flag_counts(rows)[flag] >= 1
 
 
 def test_count_of_participants() -> None:
-    row = registry_outcomes(study(value="12", unit="Participants", param="COUNT_OF_PARTICIPANTS"))[0]
+    row = registry_rows(study(value="12", unit="Participants", param="COUNT_OF_PARTICIPANTS"))[0]
     assert (row["events"], row["total"], row["proportion"], row["rounding_note"]) == (12, 50, 0.24, None)
     assert (row["drug"], row["route"], row["dose"], row["comparator"]) == ("ketamine", "IV", "0.5 mg/kg", "placebo")
 
 
 def test_percent_is_never_divided_again() -> None:
-    row = registry_outcomes(study(value="40.0"))[0]
+    row = registry_rows(study(value="40.0"))[0]
     assert (row["events"], row["proportion"]) == (20, 0.4)
 
 
@@ -74,7 +76,7 @@ def test_category_rows_keep_the_positive_category() -> None:
     measure = data["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"][0]
     yes = copy.deepcopy(measure["classes"][0])
     measure["classes"] = [{"title": "Relapse", **yes}, {"title": "No relapse", **copy.deepcopy(yes)}]
-    rows = registry_outcomes(data)
+    rows = registry_rows(data)
     assert {r["json_path"][-40:].split(".")[0] for r in rows} == {"classes[0]"}
     assert rows[0]["outcome_kind"] == "relapse"
 
@@ -86,7 +88,7 @@ def test_category_rows_keep_the_positive_category() -> None:
     )
 )
 def test_never_raises(kwargs: dict[str, str]) -> None:
-    registry_outcomes(study(**kwargs))
+    registry_rows(study(**kwargs))
 
 
 @given(
@@ -97,18 +99,18 @@ def test_never_raises(kwargs: dict[str, str]) -> None:
     )
 )
 def test_never_raises_on_any_json(value: Any) -> None:
-    registry_outcomes({"resultsSection": {"outcomeMeasuresModule": {"outcomeMeasures": [value]}}})
+    registry_rows({"resultsSection": {"outcomeMeasuresModule": {"outcomeMeasures": [value]}}})
 
 
 def test_compare_sources_flags_disagreement_and_keeps_both() -> None:
-    registry = registry_outcomes(study(value="40.0"))
+    registry = registry_rows(study(value="40.0"))
     base = {**registry[0], "source": "abstract", "pmid": "1", "json_path": None}
     agree = {**base, "proportion": 0.40}
     disagree = {**base, "proportion": 0.46}
     rounded = {**base, "proportion": 0.404}
     out = compare_sources([*registry, agree, disagree])
     assert len(out) == len(registry) + 2
-    assert out[-2]["flag"] is None or "registry_abstract_disagree" not in out[-2]["flag"]
-    assert "registry_abstract_disagree" in out[-1]["flag"]
-    assert "registry_abstract_disagree" in out[0]["flag"]
-    assert "registry_abstract_disagree" not in (compare_sources([*registry, rounded])[-1]["flag"] or "")
+    assert "registry_abstract_disagree" not in split_flags(out[-2]["flag"])
+    assert "registry_abstract_disagree" in split_flags(out[-1]["flag"])
+    assert "registry_abstract_disagree" in split_flags(out[0]["flag"])
+    assert "registry_abstract_disagree" not in split_flags(compare_sources([*registry, rounded])[-1]["flag"])

@@ -1,4 +1,5 @@
-"""Every response/remission/relapse measure posted by the nine shared trials, wrapped as a minimal study."""
+"""Every response/remission/relapse measure posted by the nine shared trials, wrapped as a minimal study and fed
+to the normalizer as the long core-table rows it reads (warehouse.registry_input, no database)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from typing import Any
 
 import pytest
 
-from ketamine_evidence.transform.outcomes import COLUMNS, registry_outcomes
+from ketamine_evidence.transform.outcomes import COLUMNS
+from ketamine_evidence.transform.outcomes.registry import RegistryMeasure, RegistryStudy, with_n_randomized
+from ketamine_evidence.transform.outcomes.registry import registry_outcomes as _registry_outcomes
+from ketamine_evidence.warehouse.registry_input import registry_study_from_json
 from tests.conftest import shared_path
+from tests.support.registry import registry_rows
 
 RESULTS = ("meta-harness", "esketamine-trd-madrs", "ctgov_results")
 # (file, measure index) of every response/remission/relapse/time-to-relapse measure, read from the files.
@@ -59,7 +64,7 @@ def pick(rows: list[dict[str, Any]], index: int, group: str, class_index: int = 
 @pytest.mark.parametrize("nct", sorted(RELEVANT))
 def test_every_relevant_measure_yields_rows(nct: str) -> None:
     study = wrap(nct)
-    rows = registry_outcomes(study)
+    rows = registry_rows(study)
     assert {measure_index(r): r["outcome_kind"] for r in rows} == RELEVANT[nct]
     measures = study["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"]
     for row in rows:
@@ -79,11 +84,11 @@ def test_every_relevant_measure_yields_rows(nct: str) -> None:
 
 
 def test_liafensine_trial_yields_no_ketamine_rows() -> None:
-    assert registry_outcomes(wrap("NCT05113771")) == []
+    assert registry_rows(wrap("NCT05113771")) == []
 
 
 def test_sustain1_hazard_ratio_on_the_esketamine_arm() -> None:
-    rows = registry_outcomes(wrap("NCT02493868"))
+    rows = registry_rows(wrap("NCT02493868"))
     active, control = pick(rows, 0, "OG000"), pick(rows, 0, "OG001")
     assert (active["drug"], active["arm_role"], active["route"]) == ("esketamine", "active", "intranasal")
     assert (active["effect_type"], active["effect"], active["ci_lower"], active["ci_upper"]) == ("HR", 0.49, 0.29, 0.84)
@@ -118,7 +123,7 @@ def test_sustain1_hazard_ratio_on_the_esketamine_arm() -> None:
 def test_transform2_day28_response_and_remission(
     index: int, group: str, events: int, total: int, proportion: float, drug: str
 ) -> None:
-    row = pick(registry_outcomes(wrap("NCT02418585")), index, group)
+    row = pick(registry_rows(wrap("NCT02418585")), index, group)
     assert (row["events"], row["total"], row["drug"]) == (events, total, drug)
     assert row["proportion"] == pytest.approx(proportion)
     assert row["timepoint_days"] == 28.0 and row["time_window"] == "induction"
@@ -126,7 +131,7 @@ def test_transform2_day28_response_and_remission(
 
 
 def test_transform2_definitions() -> None:
-    rows = registry_outcomes(wrap("NCT02418585"))
+    rows = registry_rows(wrap("NCT02418585"))
     response, remission = pick(rows, 7, "OG000"), pick(rows, 8, "OG000")
     assert (response["instrument"], response["threshold"], response["threshold_unit"]) == (
         "MADRS",
@@ -137,7 +142,7 @@ def test_transform2_definitions() -> None:
 
 
 def test_transform1_three_arms_and_onset_classes() -> None:
-    rows = registry_outcomes(wrap("NCT02417064"))
+    rows = registry_rows(wrap("NCT02417064"))
     assert [pick(rows, 9, g)["span_text"] for g in ("OG000", "OG001", "OG002")] == ["36", "38.8", "30.6"]
     assert [pick(rows, 9, g)["dose"] for g in ("OG000", "OG001", "OG002")] == ["56 mg", "84 mg", None]
     assert pick(rows, 9, "OG002")["drug"] == "oral_ad_placebo"
@@ -147,7 +152,7 @@ def test_transform1_three_arms_and_onset_classes() -> None:
 
 
 def test_per_class_timepoints_and_class_denominators() -> None:
-    rows = registry_outcomes(wrap("NCT02918318"))
+    rows = registry_rows(wrap("NCT02918318"))
     day2 = pick(rows, 1, "OG001", class_index=0)
     assert (day2["timepoint_days"], day2["total"], day2["proportion"]) == (2.0, 38, pytest.approx(0.132))
     day28 = pick(rows, 2, "OG003", class_index=4)
@@ -155,13 +160,13 @@ def test_per_class_timepoints_and_class_denominators() -> None:
 
 
 def test_category_style_yes_no_keeps_yes_only() -> None:
-    rows = [r for r in registry_outcomes(wrap("NCT02918318")) if measure_index(r) == 3]
+    rows = [r for r in registry_rows(wrap("NCT02918318")) if measure_index(r) == 3]
     assert {r["json_path"].split(".classes[")[1][0] for r in rows} == {"0"}
     assert pick(rows, 3, "OG002")["proportion"] == pytest.approx(0.073)
 
 
 def test_escape_trd_remission_with_risk_difference() -> None:
-    rows = registry_outcomes(wrap("NCT04338321"))
+    rows = registry_rows(wrap("NCT04338321"))
     active = pick(rows, 0, "OG000")
     assert (active["events"], active["total"], active["drug"], active["timepoint_days"]) == (91, 336, "esketamine", 56)
     assert active["effect_type"] == "RD" and active["effect"] == pytest.approx(0.0944)
@@ -173,18 +178,78 @@ def test_escape_trd_remission_with_risk_difference() -> None:
 
 
 def test_relapse_free_figure_becomes_its_complement() -> None:
-    row = pick(registry_outcomes(wrap("NCT04829318")), 9, "OG000")
+    row = pick(registry_rows(wrap("NCT04829318")), 9, "OG000")
     assert (row["outcome_kind"], row["total"], row["events"]) == ("relapse", 149, 31)
     assert row["proportion"] == pytest.approx(0.208) and "complement" in row["flag"]
 
 
 def test_sustained_remission_is_remission_with_a_note() -> None:
-    row = pick(registry_outcomes(wrap("NCT03434041")), 6, "OG000")
+    row = pick(registry_rows(wrap("NCT03434041")), 6, "OG000")
     assert row["outcome_kind"] == "remission" and "sustained remission" in row["flag_reason"]
 
 
 def test_outcome_ids_are_unique_and_stable() -> None:
-    rows = [r for nct in RELEVANT for r in registry_outcomes(wrap(nct))]
+    rows = [r for nct in RELEVANT for r in registry_rows(wrap(nct))]
     ids = [r["outcome_id"] for r in rows]
     assert len(ids) == len(set(ids)) and all(len(i) == 16 for i in ids)
-    assert ids[:5] == [r["outcome_id"] for r in registry_outcomes(wrap(next(iter(RELEVANT))))][:5]
+    assert ids[:5] == [r["outcome_id"] for r in registry_rows(wrap(next(iter(RELEVANT))))][:5]
+
+
+def _flow_study(titles: tuple[str, str], started: tuple[str, str]) -> dict[str, Any]:
+    group = "Esketamine 56 mg + Oral Antidepressant"
+    measure = {
+        "title": "Percentage of Participants With Response at Day 28",
+        "description": "Response is defined as a >= 50% reduction from baseline in MADRS total score.",
+        "unitOfMeasure": "percentage of participants", "paramType": "NUMBER", "timeFrame": "Day 28",
+        "groups": [{"id": "OG000", "title": group}, {"id": "OG001", "title": "Placebo + Oral Antidepressant"}],
+        "denoms": [{"units": "Participants", "counts": [{"groupId": "OG000", "value": "100"},
+                                                         {"groupId": "OG001", "value": "90"}]}],
+        "classes": [{"categories": [{"measurements": [{"groupId": "OG000", "value": "60"},
+                                                      {"groupId": "OG001", "value": "40"}]}]}],
+    }  # fmt: skip
+    flow = {
+        "groups": [{"id": "FG000", "title": titles[0]}, {"id": "FG001", "title": titles[1]}],
+        "periods": [
+            {"milestones": [
+                {"type": "STARTED", "achievements": [{"groupId": "FG000", "numSubjects": started[0]},
+                                                     {"groupId": "FG001", "numSubjects": started[1]}]},
+                {"type": "COMPLETED", "achievements": [{"groupId": "FG000", "numSubjects": "1"}]},
+            ]},
+            {"milestones": [{"type": "STARTED", "achievements": [{"groupId": "FG001", "numSubjects": "7"}]}]},
+        ],
+    }  # fmt: skip
+    return {
+        "protocolSection": {"identificationModule": {"nctId": "NCT00000001"}},
+        "resultsSection": {"participantFlowModule": flow, "outcomeMeasuresModule": {"outcomeMeasures": [measure]}},
+    }
+
+
+def test_n_randomized_from_the_first_period_started_milestone_by_group_title() -> None:
+    study = registry_study_from_json(
+        _flow_study(("Esketamine 56 mg + oral antidepressant", "Placebo + Oral Antidepressant"), ("101", "93"))
+    )
+    rows = with_n_randomized(_registry_outcomes(study), study)
+    assert [(r["group_id"], r["n_randomized"]) for r in rows] == [("OG000", 101), ("OG001", 93)]
+    other = registry_study_from_json(_flow_study(("Arm A", "Placebo + Oral Antidepressant"), ("101", "NA")))
+    rows = with_n_randomized(_registry_outcomes(other), other)
+    assert [r["n_randomized"] for r in rows] == [None, None]
+
+
+def test_input_is_plain_core_rows() -> None:
+    """The normalizer needs no JSON: rows named like core.outcome_measure, core.result_group, ... suffice."""
+    key = {"nct_id": "NCT00000002", "outcome_idx": 3}
+    measure = RegistryMeasure(
+        measure={**key, "title": "Number of Participants With Remission", "time_frame": "Week 4",
+                 "unit_of_measure": "Participants", "param_type": "COUNT_OF_PARTICIPANTS"},
+        groups=({**key, "group_id": "OG000", "title": "Ketamine 0.5 mg/kg IV"},),
+        denoms=({**key, "class_idx": None, "denom_idx": 0, "group_id": "OG000", "units": "Participants",
+                 "count_raw": "20"},),
+        measurements=({**key, "class_idx": 0, "category_idx": 0, "measurement_idx": 0, "group_id": "OG000",
+                       "value_raw": "5"},),
+    )  # fmt: skip
+    (row,) = _registry_outcomes(RegistryStudy(nct_id="NCT00000002", measures=(measure,)))
+    assert (row["drug"], row["events"], row["total"], row["timepoint_days"]) == ("ketamine", 5, 20, 28.0)
+    assert (
+        row["json_path"] == "resultsSection.outcomeMeasuresModule.outcomeMeasures[3].classes[0].categories[0]"
+        ".measurements[0]"
+    )

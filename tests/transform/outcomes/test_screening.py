@@ -176,8 +176,9 @@ def test_prisma_flow_counts_in_one_query(con) -> None:
     for nct, sha in (("NCT1", "a"), ("NCT1", "b"), ("NCT2", "c"), ("NCT4", "d")):
         con.execute("insert into raw.ctgov_study values (?, null, ?, '{}', 'r1', '2026-01-01', null)", [nct, sha])
     for pmid in ("1", "2", "3", "4"):
-        con.execute("insert into raw.pubmed_article values (?, '1', null, ?, '<x/>', 'r1', '2026-01-01', null)",
-                    [pmid, pmid])
+        con.execute(
+            "insert into raw.pubmed_article values (?, '1', null, ?, '<x/>', 'r1', '2026-01-01', null)", [pmid, pmid]
+        )
     con.execute("insert into raw.pubmed_deletion values ('5', 'r2', '2026-02-01', null)")
     studies = [
         ct("NCT1", "Ketamine in TRD", ["TRD"], ["Ketamine"]),

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ketamine_evidence.transform.outcomes import abstract_outcomes, registry_outcomes
+from ketamine_evidence.transform.outcomes import abstract_outcomes
+from tests.support.registry import registry_rows
 
 KET = [("Ketamine 0.5 mg/kg", ""), ("Midazolam 0.045 mg/kg", "")]
 
@@ -54,7 +55,7 @@ def _subset(row: dict[str, Any], expected: dict[str, Any]) -> None:
 
 
 # Hand-made fixtures; each imitates the posted shape of the record named in its id.
-REGISTRY = {
+REGISTRY: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {
     # NCT00768430 (ketamine vs midazolam, "24 hours post-infusion"); categories Responder / Non-responder.
     "responder_categories": (
         _study("Number of Participants Who Achieved Clinical Response", "COUNT_OF_PARTICIPANTS", "Participants",
@@ -171,7 +172,7 @@ REGISTRY = {
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_registry_shape(name: str) -> None:
     study, expected = REGISTRY[name]
-    rows = registry_outcomes(study)
+    rows = registry_rows(study)
     assert len(rows) == len(expected), rows
     for row, exp in zip(rows, expected, strict=True):
         _subset(row, exp)
@@ -196,7 +197,7 @@ def test_registry_shape(name: str) -> None:
 )  # fmt: skip
 def test_registry_negatives_stay_out(title: str, param: str, unit: str) -> None:
     study = _study(title, param, unit, "Day 1", KET, _one_class(_cat(None, 5, 3)), [10, 10])
-    assert registry_outcomes(study) == []
+    assert registry_rows(study) == []
 
 
 def _rows(text: str) -> list[dict[str, Any]]:
@@ -204,7 +205,7 @@ def _rows(text: str) -> list[dict[str, Any]]:
 
 
 # Sentences in our own words; the figures and structure are those of the abstract named beside each.
-ABSTRACTS = {
+ABSTRACTS: dict[str, tuple[str, list[dict[str, Any]]]] = {
     # Zarate 2006: "the day following infusion" response and remission.
     "day_following_infusion": (
         "On the day following ketamine infusion, 71% of subjects met response criteria and 29% met remission "

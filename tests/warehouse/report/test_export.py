@@ -14,8 +14,15 @@ def _expected(con) -> dict[str, int]:
 
 def test_tables_exported(sample) -> None:
     tables = export_tables(sample)
-    for name in ("marts.claims", "marts.claim_check", "marts.evidence_summary", "marts.prisma_flow",
-                 "marts.study_characteristics", "core.outcome", "core.screening"):
+    for name in (
+        "marts.claims",
+        "marts.claim_check",
+        "marts.evidence_summary",
+        "marts.prisma_flow",
+        "marts.study_characteristics",
+        "core.outcome",
+        "core.screening",
+    ):
         assert name in tables
     assert not [t for t in tables if t.startswith("core.") and t not in ("core.outcome", "core.screening")]
 
@@ -37,9 +44,14 @@ def test_one_file_per_table_with_its_rows(sample, tmp_path, fmt) -> None:
 
 def test_parquet_keeps_lists(sample, tmp_path) -> None:
     export(sample, tmp_path, "parquet")
-    keys = duckdb.connect().execute(
-        "select study_keys from read_parquet(?) where k_trials > 1 limit 1",
-        [str(tmp_path / "marts.evidence_summary.parquet")]).fetchall()[0][0]
+    keys = (
+        duckdb.connect()
+        .execute(
+            "select study_keys from read_parquet(?) where k_trials > 1 limit 1",
+            [str(tmp_path / "marts.evidence_summary.parquet")],
+        )
+        .fetchall()[0][0]
+    )
     assert isinstance(keys, list) and len(keys) > 1
 
 

@@ -37,8 +37,9 @@ def test_html_contains_every_claim_with_its_verdict(sample, report) -> None:
 
 def test_claim_evidence_is_traceable(sample, report) -> None:
     _, html, _ = report
-    rows = sample.execute("select trial_study_key, trial_locator, trial_span_text from marts.claim_check "
-                          "where trial_locator is not null").fetchall()
+    rows = sample.execute(
+        "select trial_study_key, trial_locator, trial_span_text from marts.claim_check where trial_locator is not null"
+    ).fetchall()
     assert rows
     for key, locator, span in rows:
         assert key in html
@@ -50,9 +51,10 @@ def test_claim_evidence_is_traceable(sample, report) -> None:
 def test_numbers_come_from_the_marts(sample, report) -> None:
     _, html, _ = report
     for est, lo, hi in sample.execute(
-            "select prop_estimate, prop_ci_lower, prop_ci_upper from marts.evidence_summary").fetchall():
+        "select prop_estimate, prop_ci_lower, prop_ci_upper from marts.evidence_summary"
+    ).fetchall():
         assert f"{100 * est:.1f}% ({100 * lo:.1f}%–{100 * hi:.1f}%)" in html
-    for n, in sample.execute("select n from marts.prisma_flow where step = 'included_studies'").fetchall():
+    for (n,) in sample.execute("select n from marts.prisma_flow where step = 'included_studies'").fetchall():
         assert f"Studies included: {n}" in html
 
 
@@ -80,8 +82,12 @@ def test_header_shows_the_run_and_the_sample_banner(report) -> None:
 
 def test_study_characteristics_one_row_per_included_study(sample, report) -> None:
     _, html, _ = report
-    included = {r[0] for r in sample.execute(
-        "select record_id from core.screening where record_type = 'study' and included").fetchall()}
+    included = {
+        r[0]
+        for r in sample.execute(
+            "select record_id from core.screening where record_type = 'study' and included"
+        ).fetchall()
+    }
     rows = sample.execute("select nct_id, acronym, main_pmid from marts.study_characteristics").fetchall()
     assert {r[0] for r in rows} == included
     assert len(rows) == len(included)
@@ -177,8 +183,10 @@ def test_claims_command_bad_claims_file_is_one_line(tmp_path, capsys) -> None:
     from ketamine_evidence.flows.cli import main
 
     bad = tmp_path / "claims.yaml"
-    bad.write_text("claims:\n  - id: X1\n    text: t\n    quote_hint: q\n    figure: 1\n    unit: percent\n"
-                   "    metric: speed\n", encoding="utf-8")
+    bad.write_text(
+        "claims:\n  - id: X1\n    text: t\n    quote_hint: q\n    figure: 1\n    unit: percent\n    metric: speed\n",
+        encoding="utf-8",
+    )
     assert main(["claims", "--claims", str(bad), "--db", str(tmp_path / "none.duckdb")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "X1" in err and "speed" in err
@@ -210,7 +218,8 @@ def test_doc_query_relapse_rows_carry_their_source(sample) -> None:
 def test_relapse_reduction_points_at_the_posted_analysis(sample) -> None:
     """C12 ("maintenance halves relapse") is judged on SUSTAIN-1's posted HR: its locator is that analysis."""
     verdict, locator, nct = sample.execute(
-        "select verdict, trial_locator, trial_nct_id from marts.claim_check where claim_id = 'C12'").fetchall()[0]
+        "select verdict, trial_locator, trial_nct_id from marts.claim_check where claim_id = 'C12'"
+    ).fetchall()[0]
     assert (verdict, nct) == ("misattributed", "NCT02493868")
     assert locator == "resultsSection.outcomeMeasuresModule.outcomeMeasures[0].analyses[0]"
 
@@ -220,9 +229,12 @@ def test_claims_command_judges_another_claims_file(sample_db, tmp_path, capsys) 
     from ketamine_evidence.flows.cli import main
 
     edited = tmp_path / "claims.yaml"
-    edited.write_text("claims:\n  - id: C01\n    text: Ketamine helps 95% of people.\n    quote_hint: q\n"
-                      "    figure: 95\n    unit: percent\n    metric: response\n"
-                      "    scope: {drug: ketamine_class}\n    checkable: true\n", encoding="utf-8")
+    edited.write_text(
+        "claims:\n  - id: C01\n    text: Ketamine helps 95% of people.\n    quote_hint: q\n"
+        "    figure: 95\n    unit: percent\n    metric: response\n"
+        "    scope: {drug: ketamine_class}\n    checkable: true\n",
+        encoding="utf-8",
+    )
     assert main(["claims", "--claims", str(edited), "--db", str(sample_db)]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^C01\s+response\s+95 percent .* yes\s+overstated$", out, re.M), out

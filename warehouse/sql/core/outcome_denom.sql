@@ -3,6 +3,7 @@
 -- @column nct_id: NCT identifier (references core.study)
 -- @column outcome_idx: outcome measure position (references core.outcome_measure)
 -- @column class_idx: class position for a class-level (e.g. per-timepoint) count; NULL for the whole measure
+-- @column denom_idx: 0-based position of the denominator in its denoms list
 -- @column group_id: group id within the measure
 -- @column units: what is counted (Participants, Eyes, ...)
 -- @column count_raw: count as given
@@ -21,6 +22,7 @@ renamed as (
         nct_id,
         outcome_idx,
         class_idx,
+        denom_idx,
         group_id,
         units,
         value as count_raw,

@@ -4,6 +4,7 @@
 -- @column outcome_idx: outcome measure position (references core.outcome_measure)
 -- @column class_idx: 0-based class position (class: timepoint, subgroup, ...)
 -- @column category_idx: 0-based category position within the class
+-- @column measurement_idx: 0-based position of the value in its category's measurements
 -- @column group_id: group id within the measure (references core.result_group)
 -- @column class_title: class title (NULL when the measure has a single untitled class)
 -- @column category_title: category title (e.g. a response category)
@@ -31,6 +32,7 @@ renamed as (
         outcome_idx,
         class_idx,
         category_idx,
+        measurement_idx,
         group_id,
         class_title,
         category_title,
