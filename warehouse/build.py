@@ -62,10 +62,10 @@ def count_core(con: duckdb.DuckDBPyConnection) -> BuildCounts:
         return int(con.execute(sql).fetchall()[0][0])
 
     flags = con.execute(
-        "select tag, count(*) from (select unnest(string_split(flag, ';')) as tag from core.outcome"
-        " where flag is not null) group by tag order by tag").fetchall()
+        "select tag, count(*) from (select unnest(flag) as tag from core.outcome) group by tag order by tag"
+    ).fetchall()
     problem = con.execute(
-        "select count(*) from core.outcome where list_has_any(string_split(coalesce(flag, ''), ';'), ?)",
+        "select count(*) from core.outcome where list_has_any(flag, ?)",
         [sorted(PROBLEM_FLAGS)]).fetchall()[0][0]
     return BuildCounts(
         studies=one("select count(*) from core.study"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from ketamine_evidence.transform.claims import METRICS
 from ketamine_evidence.transform.meta import GROUP_KEYS
 from ketamine_evidence.transform.outcomes.classify import KINDS as OUTCOME_KINDS
+from ketamine_evidence.transform.outcomes.rows import flag_table
 from ketamine_evidence.transform.outcomes.timepoints import WINDOWS as TIME_WINDOWS
 
 
@@ -45,6 +46,9 @@ class Table:
 
     def with_source(self, source: str) -> Table:
         return Table(self.qualified, self.summary, self.columns, self.key, source)
+
+
+FLAG_NAMES = tuple(sorted(flag_table()))
 
 
 STAGING_CTGOV_ARM = Table(
@@ -396,10 +400,23 @@ CORE_OUTCOME = Table(
                "time to relapse)"),
         Column("confidence", "VARCHAR", "high, medium (a number was derived) or low (flagged)"),
         Column("rule", "VARCHAR", "the extraction rule that fired"),
-        Column("flag", "VARCHAR",
-               "NULL or problem tags joined by ; (pct_over_100, zero_denominator, missing_denom, unparsed_timepoint, "
-               "na_value, registry_abstract_disagree, complement, onset_sustained, ...)"),
+        Column("flag", "VARCHAR[] NOT NULL",
+               "list of tags, [] when none: problems (pct_over_100, zero_denominator, missing_denom, "
+               "unparsed_timepoint, na_value, registry_abstract_disagree, ...) and notes (complement, "
+               "onset_sustained, ...), each described in transform/outcomes/data/flags.csv",
+               accepted=FLAG_NAMES),
         Column("flag_reason", "VARCHAR", "one sentence per tag"),
+    ),
+)
+
+
+CORE_DRUG = Table(
+    "core.drug",
+    "the drug vocabulary (transform/data/drugs.csv): every normalized drug value once",
+    (
+        Column("drug", "VARCHAR NOT NULL", "normalized drug value, as in core.intervention.drug and core.outcome.drug"),
+        Column("ketamine_class", "BOOLEAN NOT NULL", "ketamine, esketamine or arketamine"),
+        Column("comparator", "BOOLEAN NOT NULL", "an inert comparator (placebo, sham, saline)"),
     ),
 )
 
@@ -586,6 +603,7 @@ CORE_SCREENING = _declare(
     exclusion_reason=("no_ketamine_arm", "not_depression", "other_indication", "review_or_protocol",
                       "duplicate_report"),
 )
+CORE_DRUG = _declare(CORE_DRUG, ("drug",))
 MARTS_CLAIMS = _declare(MARTS_CLAIMS, ("claim_id",), metric=tuple(sorted(METRICS)))
 MARTS_EVIDENCE_SUMMARY = _declare(
     MARTS_EVIDENCE_SUMMARY, GROUP_KEYS, outcome_kind=OUTCOME_KINDS, time_window=WINDOWS, status=STATUSES,

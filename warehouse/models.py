@@ -17,7 +17,7 @@ import duckdb
 from ketamine_evidence.extract.ctgov.parse import flatten_study
 from ketamine_evidence.extract.pubmed.parse import parse_article_xml
 from ketamine_evidence.transform.claims import Claim, claims_frame
-from ketamine_evidence.transform.drugs import normalize_drug, normalize_route
+from ketamine_evidence.transform.drugs import drug_vocabulary, normalize_drug, normalize_route
 from ketamine_evidence.transform.meta import evidence_summary
 from ketamine_evidence.transform.outcomes import outcome_rows, screening_rows
 from ketamine_evidence.transform.verdicts import check_claims
@@ -149,6 +149,12 @@ def screening(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     insert_rows(con, "core.screening", screening_rows(studies, _publications(con)))
 
 
+@python_model(reads=[], writes=[c.CORE_DRUG])
+def drugs(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
+    """The drug vocabulary, so SQL models ask `ketamine_class` instead of listing the drugs again."""
+    insert_rows(con, "core.drug", drug_vocabulary())
+
+
 @python_model(reads=[], writes=[c.MARTS_CLAIMS])
 def claims(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     insert_frame(con, "marts.claims", claims_frame(context.claims))
@@ -168,4 +174,6 @@ def claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     insert_frame(con, "marts.claim_check", check_claims(context.claims, summary_frame, outcomes_frame))
 
 
-PYTHON_MODELS: tuple[Model, ...] = (ctgov_staging, pubmed_staging, outcomes, screening, claims, summary, claim_check)
+PYTHON_MODELS: tuple[Model, ...] = (
+    ctgov_staging, pubmed_staging, drugs, outcomes, screening, claims, summary, claim_check,
+)

@@ -213,7 +213,7 @@ def test_plain_primary_outcome_beats_a_later_composite() -> None:
     """ESCAPE-TRD shape: remission at week 8 (primary) and a composite to week 32 in one window."""
     composite = {
         "timepoint_days": 224.0,
-        "flag": "definition_note",
+        "flag": ["definition_note"],
         "time_window": "maintenance",
         "json_path": "resultsSection.outcomeMeasuresModule.outcomeMeasures[1].classes[0].x",
     }

@@ -84,3 +84,23 @@ def test_a_broken_key_and_an_unknown_value_are_reported(sample: duckdb.DuckDBPyC
         "core.screening.exclusion_reason: 'bad_reason' is not one of no_ketamine_arm, "
         "not_depression, other_indication, review_or_protocol, duplicate_report",
     ]
+
+
+def test_an_unknown_tag_inside_the_flag_list_is_reported(sample: duckdb.DuckDBPyConnection) -> None:
+    con = duckdb.connect(":memory:")
+    con.execute("create schema core")
+    con.register("sample_outcome", sample.execute("select * from core.outcome").df())
+    con.execute("create table core.outcome as select * from sample_outcome")
+    con.execute("update core.outcome set flag = list_append(flag, 'made_up') where outcome_id = "
+                "(select min(outcome_id) from core.outcome)")
+    found = violations(con, [contract("core.outcome")])
+    assert len(found) == 1 and found[0].startswith("core.outcome.flag: 'made_up' is not one of ")
+
+
+def test_drug_classes_come_from_the_vocabulary_table(sample: duckdb.DuckDBPyConnection) -> None:
+    classes = dict(sample.execute("select drug, ketamine_class from core.drug").fetchall())
+    assert classes["esketamine"] and classes["ketamine"] and not classes["placebo"]
+    listed = sample.execute("select flatten(list(drugs)), flatten(list(comparators))"
+                            " from marts.study_characteristics").fetchall()[0]
+    assert listed[0] and all(classes[d] for d in listed[0])
+    assert listed[1] and not any(classes[d] for d in listed[1])

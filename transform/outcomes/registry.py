@@ -19,7 +19,7 @@ from ketamine_evidence.transform.outcomes.classify import (
 )
 from ketamine_evidence.transform.outcomes.definitions import Definition, clean, parse_definition
 from ketamine_evidence.transform.outcomes.numbers import Numbers, registry_numbers
-from ketamine_evidence.transform.outcomes.rows import Row, add_flag, new_row, outcome_id, parse_number
+from ketamine_evidence.transform.outcomes.rows import Row, add_flag, append_flag, new_row, outcome_id, parse_number
 from ketamine_evidence.transform.outcomes.screening import classify_population
 from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, normalize_timepoint
 from ketamine_evidence.transform.tables import first_match
@@ -225,8 +225,7 @@ _POSTED = {
 def add_note(row: Row, found: Classification) -> None:
     tags = {"title.relapse_free": "complement", "title.onset_response": "onset_sustained"}
     tag = tags.get(found.rule, "definition_note")
-    row["flag"] = f"{row['flag']};{tag}" if row.get("flag") else tag
-    row["flag_reason"] = f"{row['flag_reason']} {found.note}." if row.get("flag_reason") else f"{found.note}."
+    append_flag(row, tag, f"{found.note}.")
 
 
 def _apply_numbers(row: Row, numbers: Numbers) -> None:

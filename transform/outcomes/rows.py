@@ -23,7 +23,6 @@ COLUMNS = (
 
 Row = dict[str, Any]
 
-FLAG_SEPARATOR = ";"
 FLAG_KINDS = frozenset({"problem", "note"})
 
 
@@ -62,7 +61,9 @@ def new_row(**values: Any) -> Row:
     unknown = set(values) - set(COLUMNS)
     if unknown:
         raise KeyError(f"not core.outcome columns: {sorted(unknown)}")
-    return {c: values.get(c) for c in COLUMNS}
+    row = {c: values.get(c) for c in COLUMNS}
+    row["flag"] = join_flags(values.get("flag") or ())
+    return row
 
 
 def outcome_id(source: str, nct_id: str | None, pmid: str | None, where: str) -> str:
@@ -71,15 +72,15 @@ def outcome_id(source: str, nct_id: str | None, pmid: str | None, where: str) ->
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def join_flags(tags: Iterable[str]) -> str | None:
-    """Tags as stored in core.outcome.flag: joined with ';', None when there are none."""
-    return FLAG_SEPARATOR.join(t for t in tags if t) or None
+def join_flags(tags: Iterable[str]) -> list[str]:
+    """Tags as stored in core.outcome.flag (VARCHAR[]): in order, each once, [] when there are none."""
+    return list(dict.fromkeys(t for t in tags if t))
 
 
 def split_flags(value: object) -> list[str]:
-    """The tags of a stored flag value: a ';'-joined string, a list, tuple or array of tags, or None/NaN."""
+    """The tags of a flag value: a list, tuple or array of tags, or None/NaN (no tags)."""
     if isinstance(value, str):
-        return [t for t in value.split(FLAG_SEPARATOR) if t]
+        raise TypeError(f"flags are a list of tags, not a string: {value!r}")
     if isinstance(value, Iterable):
         return [str(t) for t in value if t]
     if value is None or value != value:  # NaN: a missing value read back from a frame
@@ -88,7 +89,7 @@ def split_flags(value: object) -> list[str]:
 
 
 def append_flag(row: Row, flag: str, reason: str) -> None:
-    """Append a tag and its reason; earlier tags are kept (`a;b`)."""
+    """Append a tag and its reason; earlier tags are kept."""
     row["flag"] = join_flags([*split_flags(row.get("flag")), flag])
     row["flag_reason"] = f"{row['flag_reason']} {reason}" if row.get("flag_reason") else reason
 

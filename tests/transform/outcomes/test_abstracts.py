@@ -140,13 +140,13 @@ def test_unregistered_publication_keys_on_pmid() -> None:
 
 def test_percentage_above_100_is_flagged_not_dropped() -> None:
     rows = abstract_outcomes("1", "Response rates were 120% with ketamine vs 20% with placebo.")
-    assert rows[0]["flag"] == "pct_over_100" and rows[0]["proportion"] is None
+    assert rows[0]["flag"] == ["pct_over_100"] and rows[0]["proportion"] is None
     assert rows[1]["proportion"] == pytest.approx(0.2)
 
 
 def test_zero_denominator_is_flagged() -> None:
     rows = abstract_outcomes("1", "Remission occurred in 0/0 patients given ketamine.")
-    assert rows[0]["flag"] == "zero_denominator" and rows[0]["proportion"] is None
+    assert rows[0]["flag"] == ["zero_denominator"] and rows[0]["proportion"] is None
 
 
 @settings(max_examples=200)

@@ -46,12 +46,25 @@ def _appended_flag(node: ast.Call) -> ast.expr | None:
 
 
 def _writes_flag_column(function: ast.AST) -> bool:
-    return any(
+    """It assigns row["flag"] itself, or passes a tag it computes to add_flag/append_flag."""
+    assigns = any(
         isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and t.slice.value == "flag"
         for node in ast.walk(function)
         if isinstance(node, ast.Assign)
         for t in node.targets
     )
+    # A tag looked up in the function (`tag = tags.get(...)`), not one passed on from a loop over
+    # `.flags` or from the function's own parameters (those are collected where they are made).
+    looped = {n.id for node in ast.walk(function) if isinstance(node, ast.For) for n in ast.walk(node.target)
+              if isinstance(n, ast.Name)}
+    if isinstance(function, ast.FunctionDef):
+        looped |= {a.arg for a in function.args.args}
+    computed = any(
+        isinstance(node, ast.Call) and _calls_flag_function(node) and len(node.args) > 1
+        and isinstance(node.args[1], ast.Name) and node.args[1].id not in looped
+        for node in ast.walk(function)
+    )  # fmt: skip
+    return assigns or computed
 
 
 def _names_in(function: ast.AST) -> set[str]:
@@ -107,8 +120,8 @@ def test_only_rows_py_splits_or_joins_flags() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (None, []), (float("nan"), []), ("", []), ("na_value", ["na_value"]),
-        ("pct_over_100;complement", ["pct_over_100", "complement"]), (["a", "b"], ["a", "b"]),
+        (None, []), (float("nan"), []), ([], []), (["na_value"], ["na_value"]),
+        (["pct_over_100", "complement"], ["pct_over_100", "complement"]), (["a", "", "b"], ["a", "b"]),
         (("a",), ["a"]), (np.array(["a", "b"]), ["a", "b"]), (np.array([], dtype=object), []),
     ],
 )  # fmt: skip
@@ -116,20 +129,21 @@ def test_split_flags(value: object, expected: list[str]) -> None:
     assert split_flags(value) == expected
 
 
-def test_split_flags_refuses_a_number() -> None:
+@pytest.mark.parametrize("value", [3, "na_value", "pct_over_100;complement"])
+def test_split_flags_refuses_a_number_or_a_joined_string(value: object) -> None:
     with pytest.raises(TypeError):
-        split_flags(3)
+        split_flags(value)
 
 
 @given(st.lists(st.text(alphabet="abcdefgh_", min_size=1), max_size=5))
 def test_join_and_split_round_trip(tags: list[str]) -> None:
     joined = join_flags(tags)
-    assert (joined is None) == (not tags)
-    assert split_flags(joined) == tags
+    assert joined == list(dict.fromkeys(tags))
+    assert split_flags(joined) == joined
 
 
 def test_add_flag_keeps_earlier_tags_and_lowers_confidence() -> None:
     row = new_row(confidence="high")
     add_flag(row, "na_value", "first.")
     add_flag(row, "complement", "second.")
-    assert (row["flag"], row["flag_reason"], row["confidence"]) == ("na_value;complement", "first. second.", "low")
+    assert (row["flag"], row["flag_reason"], row["confidence"]) == (["na_value", "complement"], "first. second.", "low")

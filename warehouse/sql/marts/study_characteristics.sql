@@ -3,7 +3,7 @@
 -- @column nct_id: NCT identifier (core.study)
 -- @column acronym: registry acronym, when given
 -- @column title: brief title
--- @column drugs: ketamine-class drugs of the interventions (ketamine, esketamine, arketamine), normalized
+-- @column drugs: ketamine-class drugs of the interventions (core.drug.ketamine_class), normalized
 -- @column routes: routes of those ketamine-class interventions (IV, intranasal, ...)
 -- @column comparators: the other normalized drugs of the interventions (placebo, midazolam, oral antidepressants, ...)
 -- @column population: trd, mdd, bipolar, suicidal_ideation, perinatal or other (core.screening)
@@ -27,18 +27,19 @@ with included as (
 
 interventions as (
     select
-        nct_id,
-        list(distinct drug order by drug) filter (
-            where drug in ('ketamine', 'esketamine', 'arketamine')
+        intervention.nct_id,
+        list(distinct intervention.drug order by intervention.drug) filter (
+            where drug.ketamine_class
         ) as drugs,
-        list(distinct route order by route) filter (
-            where drug in ('ketamine', 'esketamine', 'arketamine') and route is not null
+        list(distinct intervention.route order by intervention.route) filter (
+            where drug.ketamine_class and intervention.route is not null
         ) as routes,
-        list(distinct drug order by drug) filter (
-            where drug is not null and drug not in ('ketamine', 'esketamine', 'arketamine')
+        list(distinct intervention.drug order by intervention.drug) filter (
+            where intervention.drug is not null and not coalesce(drug.ketamine_class, false)
         ) as comparators
-    from core.intervention
-    group by nct_id
+    from core.intervention as intervention
+    left join core.drug as drug on drug.drug = intervention.drug
+    group by intervention.nct_id
 ),
 
 links as (
