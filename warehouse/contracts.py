@@ -406,6 +406,9 @@ CORE_OUTCOME = Table(
                "onset_sustained, ...), each described in transform/outcomes/data/flags.csv",
                accepted=FLAG_NAMES),
         Column("flag_reason", "VARCHAR", "one sentence per tag"),
+        Column("needs_review", "BOOLEAN NOT NULL",
+               "a flag holds the row for a person (transform/outcomes/data/flags.csv needs_review); "
+               "such rows stay out of pools and verdicts"),
     ),
 )
 

@@ -82,6 +82,8 @@ CTGOV_STAGING = (
     c.STAGING_CTGOV_FLOW_MILESTONE,
 )
 LATEST_STUDIES = "select payload, sha256 from raw.ctgov_study_current order by nct_id"
+# Rows a person still has to confirm (core.outcome.needs_review) are shown but never pooled or judged.
+SYNTHESIS_ROWS = "select * from core.outcome where not needs_review"
 LATEST_ARTICLES = "select payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
 
 
@@ -163,13 +165,13 @@ def claims(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
 @python_model(reads=["core.outcome"], writes=[c.MARTS_EVIDENCE_SUMMARY])
 def summary(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
     """Pooled estimates per comparable group (transform.meta)."""
-    insert_frame(con, "marts.evidence_summary", evidence_summary(con.execute("select * from core.outcome").df()))
+    insert_frame(con, "marts.evidence_summary", evidence_summary(con.execute(SYNTHESIS_ROWS).df()))
 
 
 @python_model(reads=["core.outcome", "marts.evidence_summary", "marts.claims"], writes=[c.MARTS_CLAIM_CHECK])
 def claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     """A verdict per claim (transform.verdicts); marts.claims is read so the verdicts follow the claims."""
-    outcomes_frame = con.execute("select * from core.outcome").df()
+    outcomes_frame = con.execute(SYNTHESIS_ROWS).df()
     summary_frame = con.execute("select * from marts.evidence_summary").df()
     insert_frame(con, "marts.claim_check", check_claims(context.claims, summary_frame, outcomes_frame))
 

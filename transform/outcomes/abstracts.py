@@ -11,7 +11,7 @@ from ketamine_evidence.transform.outcomes.arms import Mention, comparator_for, f
 from ketamine_evidence.transform.outcomes.classify import subset_of
 from ketamine_evidence.transform.outcomes.definitions import Definition, parse_definition
 from ketamine_evidence.transform.outcomes.rows import Row, add_flag, new_row, outcome_id
-from ketamine_evidence.transform.outcomes.screening import classify_population
+from ketamine_evidence.transform.outcomes.screening import classify_population, not_a_trial_report
 from ketamine_evidence.transform.outcomes.spans import (
     Effect,
     Figure,
@@ -24,6 +24,7 @@ from ketamine_evidence.transform.outcomes.spans import (
     subset_hits,
 )
 from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, from_mention
+from ketamine_evidence.transform.tables import first_match
 
 
 @dataclass
@@ -37,8 +38,14 @@ class _Abstract:
     definitions: dict[str, tuple[Definition, str]] = field(default_factory=dict)
 
 
-def abstract_outcomes(pmid: str, abstract: str, *, title: str = "", nct_ids: Sequence[str] = ()) -> list[Row]:
-    """Rows for every response/remission/relapse figure and ratio estimate an abstract reports."""
+def abstract_outcomes(
+    pmid: str, abstract: str, *, title: str = "", nct_ids: Sequence[str] = (), publication_types: Sequence[str] = ()
+) -> list[Row]:
+    """Rows for every response/remission/relapse figure and ratio estimate an abstract's results
+    report; none for reviews, meta-analyses, protocols and notices, none from background, objective,
+    methods or conclusions sections."""
+    if not_a_trial_report(publication_types, title):
+        return []
     text = abstract or ""
     mentions = find_mentions(text)
     doc = _Abstract(
@@ -51,9 +58,32 @@ def abstract_outcomes(pmid: str, abstract: str, *, title: str = "", nct_ids: Seq
         _definitions(text),
     )
     rows: list[Row] = []
+    results = [(s, e) for s, e, role in section_roles(text) if role in ("results", "unlabelled")]
     for start, end in sentences(text):
-        rows.extend(_sentence_rows(doc, start, end))
+        if any(s <= start < e for s, e in results):
+            rows.extend(_sentence_rows(doc, start, end))
     return rows
+
+
+_SECTION_LABEL = re.compile(r"([A-Z][A-Z0-9 ,&/()'-]{1,80}):\s")
+
+
+def section_roles(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, role) of each line of a stored abstract ("LABEL: text" lines, data/abstract_sections.csv);
+    an abstract without labels is one `unlabelled` section; a label the table does not know is `other`."""
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        lines.append((offset, offset + len(line), _SECTION_LABEL.match(line)))
+        offset += len(line) + 1
+    if not any(m for _, _, m in lines):
+        return [(0, len(text), "unlabelled")]
+    out, role = [], "other"
+    for start, end, label in lines:
+        if label:
+            hit = first_match("abstract_sections", label.group(1))
+            role = hit["role"] if hit else "other"
+        out.append((start, end, role))
+    return out
 
 
 def _distinct(mentions: list[Mention]) -> list[Mention]:
@@ -95,16 +125,19 @@ def _sentence_rows(doc: _Abstract, start: int, end: int) -> list[Row]:
     groups = group_figures(sentence, figures)
     for gi, group in enumerate(groups):
         next_start = groups[gi + 1][0].start if gi + 1 < len(groups) else len(sentence)
-        kind = _kind_for(kinds, group[0].start, group[-1].end, next_start)
+        prev_end = groups[gi - 1][-1].end if gi else 0
+        kind, kind_doubt = _kind_for(kinds, group[0].start, group[-1].end, next_start, prev_end)
         if kind is None:
             continue
-        arms = _group_arms(group, mentions, doc.context, next_start)
+        arms, arm_doubt = _group_arms(group, mentions, doc.context, next_start)
         subset = _subset(subsets, gi, len(groups), group[0].start, group[-1].end, kind)
         point = _timepoint(sentence, group[0].start, group[-1].end)
         for figure, arm in zip(group, arms, strict=True):
             if is_negative_context(sentence, figure, figures):
                 continue
-            rows.append(_figure_row(doc, start, sentence, figure, arm, kind, subset, point, mentions))
+            row = _figure_row(doc, start, sentence, figure, arm, kind, subset, point, mentions)
+            _abstain(row, kind_doubt or arm_doubt)
+            rows.append(row)
     for ei, effect in enumerate(effects):
         row = _effect_row(doc, start, sentence, effect, ei, len(effects), kinds, mentions, subsets)
         if not _merge_effect(rows, row, doc.text):
@@ -134,43 +167,58 @@ def _merge_effect(rows: list[Row], effect: Row, text: str) -> bool:
     return True
 
 
-def _kind_for(kinds: list, start: int, end: int, next_start: int) -> str | None:
+def _kind_for(kinds: list, start: int, end: int, next_start: int, prev_end: int) -> tuple[str | None, str | None]:
+    """The kind governing a group of figures, and why it is in doubt: several kinds name the same
+    figures ("response and remission rates were 48% and 31%") and the grammar is not read."""
     following = [k for k in kinds if end <= k.start < next_start and k.verb]
     if following:
-        return following[0].kind
+        return following[0].kind, None
+    own = {k.kind for k in kinds if prev_end <= k.start and k.end <= start}
+    doubt = f"several outcome kinds ({', '.join(sorted(own))}) precede the figures." if len(own) > 1 else None
     preceding = [k for k in kinds if k.end <= start]
     if preceding:
-        return preceding[-1].kind
+        return preceding[-1].kind, doubt
     after = [k for k in kinds if k.start >= end]
-    return after[0].kind if after else None
+    return (after[0].kind, None) if after else (None, None)
+
+
+def _abstain(row: Row, doubt: str | None) -> None:
+    if doubt:
+        add_flag(row, "ambiguous_reading", doubt)
 
 
 def _group_arms(
     group: list[Figure], mentions: list[Mention], context: list[Mention], next_start: int
-) -> list[Mention | None]:
+) -> tuple[list[Mention | None], str | None]:
+    """The arm of each figure, and why that is in doubt (arms guessed from elsewhere in the abstract)."""
     k = len(group)
     if k == 1:
-        return [_single_arm(group[0], mentions, context, next_start)]
+        return _single_arm(group[0], mentions, context, next_start)
     after = _distinct([m for m in mentions if m.start >= group[-1].end])
     if len(after) >= k:
-        return list(after[:k])
+        return list(after[:k]), None
     before = _distinct([m for m in mentions if m.end <= group[0].start][::-1])[::-1]
     if len(before) >= k:
-        return list(before[-k:])
+        return list(before[-k:]), None
     if len(context) >= k:
-        return list(context[:k])
-    return [None] * k
+        return list(context[:k]), f"the {k} figures' arms are not named in their sentence."
+    return [None] * k, None
 
 
-def _single_arm(figure: Figure, mentions: list[Mention], context: list[Mention], next_start: int) -> Mention | None:
+def _single_arm(
+    figure: Figure, mentions: list[Mention], context: list[Mention], next_start: int
+) -> tuple[list[Mention | None], str | None]:
     following = [m for m in mentions if figure.end <= m.start < next_start and m.start - figure.end <= 60]
     if following:
-        return following[0]
+        return [following[0]], None
     preceding = [m for m in mentions if m.end <= figure.start]
     if preceding:
-        return preceding[-1]
+        return [preceding[-1]], None
     active = [m for m in context if m.drug in KETAMINE_CLASS]
-    return active[0] if active else None
+    if not active:
+        return [None], None
+    others = [m for m in context if m.key != active[0].key]
+    return [active[0]], ("the figure's sentence names no arm and the abstract names several." if others else None)
 
 
 def _subset(subsets: list, index: int, count: int, start: int, end: int, kind: str) -> str | None:
@@ -274,6 +322,8 @@ def _figure_row(
         add_flag(row, flag, reason)
     if arm is None:
         add_flag(row, "arm_unresolved", "no arm could be tied to this figure.")
+    elif size is not None and figure.total is not None and figure.total != size and not subset:
+        add_flag(row, "total_not_arm_size", f"denominator {figure.total} is not the arm size {size} the abstract states.")
     return row
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from ketamine_evidence.transform.outcomes.abstracts import abstract_outcomes
 from ketamine_evidence.transform.outcomes.compare import compare_sources
 from ketamine_evidence.transform.outcomes.registry import RegistryStudy, registry_outcomes, with_n_randomized
-from ketamine_evidence.transform.outcomes.rows import Row, split_flags
+from ketamine_evidence.transform.outcomes.rows import Row, split_flags, with_review
 from ketamine_evidence.transform.outcomes.screening import screen_publication, screen_study
 
 
@@ -26,9 +26,15 @@ def outcome_rows(studies: Iterable[RegistryStudy], publications: Iterable[Mappin
                 str(pub.get("abstract") or ""),
                 title=str(pub.get("title") or ""),
                 nct_ids=tuple(pub.get("nct_ids") or ()),
+                publication_types=_strings(pub.get("publication_types")),
             )
         )
-    return compare_sources(rows)
+    return with_review(compare_sources(rows))
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A list column as read back (list, array or None) as a tuple of strings."""
+    return () if value is None else tuple(str(v) for v in value)
 
 
 def screening_rows(

@@ -18,12 +18,13 @@ COLUMNS = (
     "route", "dose", "arm_role", "comparator", "comparator_type", "n_randomized", "events", "total",
     "proportion", "rounding_note", "effect_type", "effect", "ci_lower", "ci_upper", "p_value", "p_value_raw",
     "median_days", "json_path", "effect_json_path", "span_start", "span_end", "span_text", "confidence", "rule",
-    "flag", "flag_reason",
+    "flag", "flag_reason", "needs_review",
 )  # fmt: skip
 
 Row = dict[str, Any]
 
 FLAG_KINDS = frozenset({"problem", "note"})
+REVIEW_SCOPES = frozenset({"all", "abstract", "none"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Flag:
     kind: str
     excluded_from_pools: bool
     non_plain_definition: bool
+    needs_review: str  # on which rows the flag holds the row for a person: all, abstract or none
     description: str
 
 
@@ -46,8 +48,11 @@ def flag_table() -> dict[str, Flag]:
 def _flag(row: Mapping[str, str]) -> Flag:
     if row["kind"] not in FLAG_KINDS:
         raise ConfigError(f"flags.csv: flag {row['flag']} has kind {row['kind']!r}, not one of {sorted(FLAG_KINDS)}")
+    if row["needs_review"] not in REVIEW_SCOPES:
+        raise ConfigError(f"flags.csv: flag {row['flag']} has needs_review {row['needs_review']!r}, "
+                          f"not one of {sorted(REVIEW_SCOPES)}")
     return Flag(row["flag"], row["kind"], truth(row, "excluded_from_pools"), truth(row, "non_plain_definition"),
-                row["description"])
+                row["needs_review"], row["description"])
 
 
 PROBLEM_FLAGS = frozenset(f.name for f in flag_table().values() if f.kind == "problem")
@@ -57,12 +62,29 @@ POOL_EXCLUDED_FLAGS = frozenset(f.name for f in flag_table().values() if f.exclu
 NON_PLAIN_FLAGS = frozenset(f.name for f in flag_table().values() if f.non_plain_definition)
 
 
+def needs_review(row: Mapping[str, Any]) -> bool:
+    """Whether a person must confirm the row before it enters pools or verdicts (data/flags.csv)."""
+    table = flag_table()
+    scopes = {table[t].needs_review for t in split_flags(row.get("flag")) if t in table}
+    return "all" in scopes or ("abstract" in scopes and row.get("source") == "abstract")
+
+
+def with_review(rows: Iterable[Row]) -> list[Row]:
+    """The rows with `needs_review` set from their flags; a row held for review has low confidence."""
+    out = []
+    for row in rows:
+        held = needs_review(row)
+        out.append({**row, "needs_review": held, "confidence": "low" if held else row.get("confidence")})
+    return out
+
+
 def new_row(**values: Any) -> Row:
     unknown = set(values) - set(COLUMNS)
     if unknown:
         raise KeyError(f"not core.outcome columns: {sorted(unknown)}")
     row = {c: values.get(c) for c in COLUMNS}
     row["flag"] = join_flags(values.get("flag") or ())
+    row["needs_review"] = bool(values.get("needs_review"))
     return row
 
 

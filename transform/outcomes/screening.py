@@ -104,6 +104,17 @@ def screen_publication(
     return _row("publication", pmid, "pubmed", key, reason, population, bool(linked))
 
 
+def not_a_trial_report(publication_types: Iterable[str] | str | None, title: str) -> str | None:
+    """Why a record reports no trial results of its own (a review, meta-analysis, protocol, erratum,
+    comment), from the same patterns screening uses; None for a report."""
+    types = _joined(publication_types)
+    if re.search(r"erratum|correction|retraction|comment", types, re.IGNORECASE):
+        return "notice"
+    trial = re.search(r"clinical trial|randomized", types, re.IGNORECASE)
+    found = (None if trial else _reason("publication_type", types)) or _reason("title", title)
+    return found[0] if found and found[0] == "review_or_protocol" else None
+
+
 def _is_secondary(title: str, types: str) -> bool:
     return bool(_reason("title", title) or re.search(r"erratum|comment", types, re.I))
 
