@@ -323,7 +323,8 @@ def _figure_row(
     if arm is None:
         add_flag(row, "arm_unresolved", "no arm could be tied to this figure.")
     elif size is not None and figure.total is not None and figure.total != size and not subset:
-        add_flag(row, "total_not_arm_size", f"denominator {figure.total} is not the arm size {size} the abstract states.")
+        reason = f"denominator {figure.total} is not the arm size {size} the abstract states."
+        add_flag(row, "total_not_arm_size", reason)
     return row
 
 
