@@ -57,6 +57,14 @@ def patterns(name: str, **where: str) -> tuple[Pattern, ...]:
     return tuple(Pattern(re.compile(r["pattern"], re.IGNORECASE), r) for r in chosen)
 
 
+@cache
+def combined(name: str) -> re.Pattern[str]:
+    """A table's patterns as one pass: group 1 of each match is a span some row matches, found at every
+    position where a row matches (a lookahead, so overlapping rows are all seen)."""
+    alternatives = "|".join(f"(?:{p.regex.pattern})" for p in patterns(name))
+    return re.compile(f"(?=({alternatives}))", re.IGNORECASE)
+
+
 def first_match(name: str, text: str, **where: str) -> Pattern | None:
     return next((p for p in patterns(name, **where) if p.regex.search(text)), None)
 

@@ -18,13 +18,18 @@ from ketamine_evidence.transform.outcomes.spans import (
     find_effects,
     find_figures,
     group_figures,
+    has_kind_word,
     is_negative_context,
     kind_hits,
     sentences,
     subset_hits,
 )
 from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, from_mention
-from ketamine_evidence.transform.tables import first_match
+from ketamine_evidence.transform.tables import first_match, patterns
+
+# An abstract figure read without doubt is `medium` until a registry figure confirms it (`high`, in
+# compare.py) or a person does; a doubt or a problem makes it `low`.
+UNCONFIRMED = "medium"
 
 
 @dataclass
@@ -44,10 +49,11 @@ def abstract_outcomes(
     """Rows for every response/remission/relapse figure and ratio estimate an abstract's results
     report; none for reviews, meta-analyses, protocols and notices, none from background, objective,
     methods or conclusions sections."""
-    if not_a_trial_report(publication_types, title):
+    if not_a_trial_report(publication_types, title) or not has_kind_word(abstract or ""):
         return []
     text = abstract or ""
-    mentions = find_mentions(text)
+    roles = section_roles(text)
+    mentions = [m for m in _arms_in(text) if _role_at(roles, m.start) not in ("background", "objective")]
     doc = _Abstract(
         str(pmid),
         text,
@@ -58,11 +64,37 @@ def abstract_outcomes(
         _definitions(text),
     )
     rows: list[Row] = []
-    results = [(s, e) for s, e, role in section_roles(text) if role in ("results", "unlabelled")]
+    results = [(s, e) for s, e, role in roles if role in ("results", "unlabelled")]
     for start, end in sentences(text):
         if any(s <= start < e for s, e in results):
             rows.extend(_sentence_rows(doc, start, end))
     return rows
+
+
+def _role_at(roles: list[tuple[int, int, str]], offset: int) -> str:
+    return next((role for s, e, role in roles if s <= offset <= e), "other")
+
+
+def _arms_in(text: str) -> list[Mention]:
+    """Drug mentions that name an arm: a treatment the patients had before ("previously received ECT",
+    "the ECT-nonresponder group") is history, not an arm (data/arm_history.csv)."""
+    return [m for m in find_mentions(text) if not _is_history(text, m)]
+
+
+def _is_history(text: str, mention: Mention) -> bool:
+    before, after = text[max(0, mention.start - 40) : mention.start], text[mention.end : mention.end + 25]
+    return any(
+        p.regex.search(before if p["side"] == "before" else after) for p in patterns("arm_history")
+    )
+
+
+def _reading(sentence: str, applies: str) -> tuple[str, str] | None:
+    """(action, reason) when the sentence's wording makes its figures no plain outcome
+    (data/abstract_readings.csv): `drop` them, or `hold` them for a person."""
+    for p in patterns("abstract_readings"):
+        if p["applies_to"] in (applies, "both") and p.regex.search(sentence):
+            return p["action"], p["reason"]
+    return None
 
 
 _SECTION_LABEL = re.compile(r"([A-Z][A-Z0-9 ,&/()'-]{1,80}):\s")
@@ -105,9 +137,10 @@ def _definitions(text: str) -> dict[str, tuple[Definition, str]]:
     found: dict[str, tuple[Definition, str]] = {}
     for start, end in sentences(text):
         sentence = text[start:end]
-        for hit in kind_hits(sentence):
-            parsed = parse_definition(sentence)
-            if parsed.threshold is not None:
+        hits = kind_hits(sentence)
+        parsed = parse_definition(sentence) if hits else None
+        if parsed is not None and parsed.threshold is not None:
+            for hit in hits:
                 found.setdefault(hit.kind, (parsed, sentence.strip()))
     return found
 
@@ -119,30 +152,67 @@ def _sentence_rows(doc: _Abstract, start: int, end: int) -> list[Row]:
         return []
     effects = find_effects(sentence)
     figures = find_figures(sentence, exclude=[(e.start, e.end) for e in effects])
-    mentions = find_mentions(sentence)
+    mentions = _arms_in(sentence)
     subsets = subset_hits(sentence)
     rows: list[Row] = []
-    groups = group_figures(sentence, figures)
+    reading = _reading(sentence, "figure")
+    groups = [] if reading and reading[0] == "drop" else group_figures(sentence, figures)
+    listed: list[str] = []
     for gi, group in enumerate(groups):
         next_start = groups[gi + 1][0].start if gi + 1 < len(groups) else len(sentence)
         prev_end = groups[gi - 1][-1].end if gi else 0
-        kind, kind_doubt = _kind_for(kinds, group[0].start, group[-1].end, next_start, prev_end)
-        if kind is None:
+        listed = _listed_kinds(kinds, group, prev_end, listed)
+        reading_of = _read_group(doc, sentence, kinds, mentions, group, listed, (prev_end, next_start))
+        if reading_of is None:
             continue
-        arms, arm_doubt = _group_arms(group, mentions, doc.context, next_start)
-        subset = _subset(subsets, gi, len(groups), group[0].start, group[-1].end, kind)
+        per_kind, arms, doubt = reading_of
         point = _timepoint(sentence, group[0].start, group[-1].end)
-        for figure, arm in zip(group, arms, strict=True):
+        for figure, arm, figure_kind in zip(group, arms, per_kind, strict=True):
             if is_negative_context(sentence, figure, figures):
                 continue
-            row = _figure_row(doc, start, sentence, figure, arm, kind, subset, point, mentions)
-            _abstain(row, kind_doubt or arm_doubt)
+            subset = _subset(subsets, gi, len(groups), group[0].start, group[-1].end, figure_kind)
+            row = _figure_row(doc, start, sentence, figure, arm, figure_kind, subset, point, mentions)
+            _abstain(row, doubt or (reading[1] if reading else None))
             rows.append(row)
+    rows.extend(_effect_rows(doc, start, sentence, effects, kinds, mentions, subsets, rows))
+    return rows
+
+
+def _read_group(
+    doc: _Abstract, sentence: str, kinds: list, mentions: list[Mention], group: list[Figure], listed: list[str],
+    bounds: tuple[int, int],
+) -> tuple[list[str], list[Mention | None], str | None] | None:
+    """Each figure's kind and arm, and why the reading is in doubt; None when no kind governs the group.
+    A list of kinds ("response and remission rates were 48% and 31%") belongs to one arm."""
+    prev_end, next_start = bounds
+    if listed:
+        one, arm_doubt = _single_arm(group[0], mentions, doc.context, next_start)
+        return listed, one * len(group), arm_doubt
+    kind, kind_doubt = _kind_for(kinds, group, sentence, next_start, prev_end)
+    if kind is None:
+        return None
+    arms, arm_doubt = _group_arms(group, mentions, doc.context, next_start)
+    return [kind] * len(group), arms, kind_doubt or arm_doubt
+
+
+def _effect_rows(
+    doc: _Abstract, start: int, sentence: str, effects: list[Effect], kinds: list, mentions: list[Mention],
+    subsets: list, rows: list[Row],
+) -> list[Row]:
+    """Estimates of relapse, time to relapse, response or remission between arms; hazard ratios of
+    response or remission are time to response (a kind the table does not hold) and give no row."""
+    reading = _reading(sentence, "effect")
+    if reading and reading[0] == "drop":
+        return []
+    out = []
     for ei, effect in enumerate(effects):
         row = _effect_row(doc, start, sentence, effect, ei, len(effects), kinds, mentions, subsets)
+        if effect.effect_type == "HR" and row["outcome_kind"] != "time_to_relapse":
+            continue
+        _abstain(row, reading[1] if reading else None)
         if not _merge_effect(rows, row, doc.text):
-            rows.append(row)
-    return rows
+            out.append(row)
+    return out
 
 
 _EFFECT_FIELDS = ("effect_type", "effect", "ci_lower", "ci_upper", "p_value", "p_value_raw")
@@ -167,12 +237,25 @@ def _merge_effect(rows: list[Row], effect: Row, text: str) -> bool:
     return True
 
 
-def _kind_for(kinds: list, start: int, end: int, next_start: int, prev_end: int) -> tuple[str | None, str | None]:
-    """The kind governing a group of figures, and why it is in doubt: several kinds name the same
-    figures ("response and remission rates were 48% and 31%") and the grammar is not read."""
+_NOUN_AFTER = re.compile(r"\s*(?:(?:were|was|are|as|achieved|met|showed|had)\s+)?(?:(?:a|an|in)\s+)?", re.IGNORECASE)
+_KIND_THEN = re.compile(r"(?:\s*(?:rates?|was|were|of|:|=|\(|\[))+\s*", re.IGNORECASE)
+
+
+def _kind_for(
+    kinds: list, group: list[Figure], sentence: str, next_start: int, prev_end: int
+) -> tuple[str | None, str | None]:
+    """The kind governing a group of figures, and why it is in doubt: several kinds precede the figures
+    and no list reading fits them."""
+    start, end = group[0].start, group[-1].end
+    adjacent = [
+        k for k in kinds if prev_end <= k.start and k.end <= start and _KIND_THEN.fullmatch(sentence[k.end : start])
+    ]
+    if adjacent:  # "(remission: 19.3% vs. 12.2%", "a response rate of 52.17%"
+        return adjacent[-1].kind, None
     following = [k for k in kinds if end <= k.start < next_start and k.verb]
-    if following:
-        return following[0].kind, None
+    named = [k for k in kinds if end <= k.start < next_start and _NOUN_AFTER.fullmatch(sentence[end : k.start])]
+    if named or following:
+        return (named or following)[0].kind, None
     own = {k.kind for k in kinds if prev_end <= k.start and k.end <= start}
     doubt = f"several outcome kinds ({', '.join(sorted(own))}) precede the figures." if len(own) > 1 else None
     preceding = [k for k in kinds if k.end <= start]
@@ -180,6 +263,19 @@ def _kind_for(kinds: list, start: int, end: int, next_start: int, prev_end: int)
         return preceding[-1].kind, doubt
     after = [k for k in kinds if k.start >= end]
     return (after[0].kind, None) if after else (None, None)
+
+
+def _listed_kinds(kinds: list, group: list[Figure], prev_end: int, previous: list[str]) -> list[str]:
+    """One kind per figure when kinds are listed in the same order as the figures: "response and remission
+    rates were 48% and 31%(, respectively)", "(51.2% / 33.0%) than with sham (42.1% / 20.3%)" (the list
+    carries over to the next group of the same length when no kind word stands between them)."""
+    own = [k.kind for k in kinds if prev_end <= k.start < group[0].start]
+    distinct = list(dict.fromkeys(own))
+    if len(group) > 1 and len(distinct) == len(own) == len(group):
+        return distinct
+    if not own and previous and len(previous) == len(group):
+        return previous
+    return []
 
 
 def _abstain(row: Row, doubt: str | None) -> None:
@@ -208,10 +304,12 @@ def _group_arms(
 def _single_arm(
     figure: Figure, mentions: list[Mention], context: list[Mention], next_start: int
 ) -> tuple[list[Mention | None], str | None]:
+    preceding = [m for m in mentions if m.end <= figure.start]
+    if preceding and figure.start - preceding[-1].end <= 3:  # "esketamine (51.2%)": the figure is the arm's own
+        return [preceding[-1]], None
     following = [m for m in mentions if figure.end <= m.start < next_start and m.start - figure.end <= 60]
     if following:
         return [following[0]], None
-    preceding = [m for m in mentions if m.end <= figure.start]
     if preceding:
         return [preceding[-1]], None
     active = [m for m in context if m.drug in KETAMINE_CLASS]
@@ -279,7 +377,7 @@ def _base(
         operator=definition.operator, threshold_unit=definition.threshold_unit,
         consecutive_visits=definition.consecutive_visits, definition_text=text, population=doc.population,
         analysis_subset=subset, timepoint_raw=point.raw or None, timepoint_days=point.days,
-        timepoint_hours=point.hours, time_window=point.window, confidence="high",
+        timepoint_hours=point.hours, time_window=point.window, confidence=UNCONFIRMED,
     )  # fmt: skip
     if arm is not None:
         row.update(
@@ -316,8 +414,6 @@ def _figure_row(
     row.update(
         events=numbers.events, total=numbers.total, proportion=numbers.proportion, rounding_note=numbers.rounding_note
     )
-    if numbers.rounding_note:
-        row["confidence"] = "medium"
     for flag, reason in numbers.flags:
         add_flag(row, flag, reason)
     if arm is None:

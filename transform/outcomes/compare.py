@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from ketamine_evidence.transform.outcomes.rows import Row, add_flag
+from ketamine_evidence.transform.outcomes.rows import Row, add_flag, append_flag
 
 _SAME_ARM = {"oral_ad_placebo": "placebo"}
 
@@ -55,11 +55,18 @@ def compare_sources(rows: Iterable[Row]) -> list[Row]:
             continue
         candidates = [r for r in registry.get(_key(row), []) if _same_point(row, r) and _same_dose(row, r)]
         verdicts = [v for v in (_agree(row, r) for r in candidates) if v is not None]
-        if verdicts and not any(verdicts):
+        if any(verdicts):
+            append_flag(row, "registry_agrees", "the registry posts the same figure for this arm, kind and timepoint.")
+            row["confidence"] = "high"
+            continue
+        if verdicts:
             closest = _closest(row, candidates)
             reason = f"registry posts {_show(closest)} for the same arm, kind and timepoint ({closest['json_path']})."
             add_flag(row, "registry_abstract_disagree", reason)
             add_flag(closest, "registry_abstract_disagree", f"abstract PMID {row['pmid']} reports {_show(row)}.")
+    for row in out:
+        if row.get("source") == "abstract" and "registry_agrees" not in (row.get("flag") or []):
+            append_flag(row, "abstract_unverified", "no registry figure confirms this figure; a person must.")
     return out
 
 

@@ -62,19 +62,25 @@ POOL_EXCLUDED_FLAGS = frozenset(f.name for f in flag_table().values() if f.exclu
 NON_PLAIN_FLAGS = frozenset(f.name for f in flag_table().values() if f.non_plain_definition)
 
 
-def needs_review(row: Mapping[str, Any]) -> bool:
-    """Whether a person must confirm the row before it enters pools or verdicts (data/flags.csv)."""
+def holding_flags(row: Mapping[str, Any]) -> list[Flag]:
+    """The row's flags that make a person confirm it before it enters pools or verdicts (data/flags.csv)."""
     table = flag_table()
-    scopes = {table[t].needs_review for t in split_flags(row.get("flag")) if t in table}
-    return "all" in scopes or ("abstract" in scopes and row.get("source") == "abstract")
+    scopes = {"all", "abstract"} if row.get("source") == "abstract" else {"all"}
+    return [table[t] for t in split_flags(row.get("flag")) if t in table and table[t].needs_review in scopes]
+
+
+def needs_review(row: Mapping[str, Any]) -> bool:
+    return bool(holding_flags(row))
 
 
 def with_review(rows: Iterable[Row]) -> list[Row]:
-    """The rows with `needs_review` set from their flags; a row held for review has low confidence."""
+    """The rows with `needs_review` set from their flags; a row a problem holds has low confidence, one held
+    only by a note (an abstract figure no registry confirms) keeps the extractor's confidence."""
     out = []
     for row in rows:
-        held = needs_review(row)
-        out.append({**row, "needs_review": held, "confidence": "low" if held else row.get("confidence")})
+        held = holding_flags(row)
+        problem = any(f.kind == "problem" for f in held)
+        out.append({**row, "needs_review": bool(held), "confidence": "low" if problem else row.get("confidence")})
     return out
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ketamine_evidence.transform.outcomes.numbers import Numbers
-from ketamine_evidence.transform.tables import patterns
+from ketamine_evidence.transform.tables import combined, patterns
 
 _ABBREV = re.compile(r"(?:\bvs|\be\.g|\bi\.e|\bet al|\bapprox|\bNo|\bFig|\bca|\bincl)\.$", re.IGNORECASE)
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])|\n+")
@@ -100,11 +100,13 @@ _EFFECT_TYPES = {"hazard": "HR", "hr": "HR", "ahr": "HR", "odds": "OR", "or": "O
 _SIGNED = r"[-−–]?\s?(?:\d*\.\d+|\d+)"
 _RD = re.compile(
     r"(?<!mean )(?<!means )(?<!squares )(?<!LS )(?<!median )"
-    r"(?P<label>(?i:risk difference|absolute difference|difference in (?:\w+ )?(?:rates?|proportions?)|difference))"
-    r"(?:\s*\((?:RD|ARD)\))?\s*(?:[,:=]|was|of)?\s*"
+    r"(?P<label>(?i:risk difference|absolute difference|difference in (?:\w+ )?(?:rates?|proportions?)|difference)"
+    r"|\b(?:RD|ARD)\b)"
+    r"(?:\s*\((?:RD|ARD)\))?(?:\s*[\[(]\s*95\s*%\s*CI\s*[\])])?\s*(?:[,:=]|was|of)?\s*"
     rf"(?P<est>{_SIGNED})\s*(?P<unit>percentage points?|%|pp\b)?(?!\s*(?:points?|units?|mg|days?|weeks?)\b)"
     rf"(?:\s*[;,]?\s*[(\[]?\s*(?:95\s*%\s*(?:CI|confidence interval)|CI)\s*[,:=]?\s*(?P<lo>{_SIGNED})\s*%?\s*"
-    rf"(?:to|,|-|–|—)\s*(?P<hi>{_SIGNED})\s*%?)?"
+    rf"(?:to|,|-|–|—)\s*(?P<hi>{_SIGNED})\s*%?"
+    rf"|\s*[(\[]\s*(?P<lo2>{_SIGNED})\s*%?\s*(?:to|,|–|—)\s*(?P<hi2>{_SIGNED})\s*%?\s*[)\]])?"
     rf"(?:\s*[;,]\s*(?P<p>[Pp]\s*(?:=|<|>|≤)\s*{_NUM}))?"
 )
 
@@ -117,7 +119,7 @@ def find_differences(sentence: str) -> list[Effect]:
     """ "difference, 14.2 percentage points; 95% CI, 3.9 to 24.2" (ELEKT-D) as RD on a 0-1 scale."""
     out = []
     for m in _RD.finditer(sentence):
-        est, lo, hi = _signed(m["est"]), _signed(m["lo"]), _signed(m["hi"])
+        est, lo, hi = _signed(m["est"]), _signed(m["lo"] or m["lo2"]), _signed(m["hi"] or m["hi2"])
         if est is None:
             continue
         scale = 100.0 if m["unit"] or any(v is not None and abs(v) > 1 for v in (est, lo, hi)) else 1.0
@@ -144,6 +146,7 @@ def _f(value: str | None) -> float | None:
 
 _PCT = r"(?P<pct>\d+(?:\.\d+)?)\s*%"
 _FIGURES = (
+    ("pct_n_of_N", re.compile(rf"(?<![\d.]){_PCT}\s*[(\[]\s*(?P<n>\d+)\s*(?:/|of)\s*(?P<N>\d+)\s*[)\]]")),
     (
         "of_N_n_pct",
         re.compile(
@@ -164,25 +167,40 @@ _FIGURES = (
         "n_of_N",
         re.compile(
             r"(?<![\d.])(?P<n>\d+)\s*/\s*(?P<N>\d+)(?![\d.])"
-            r"|(?<![\d.])(?P<n2>\d+)\s+of\s+(?:the\s+)?(?P<N2>\d+)\s+(?:patients|participants|subjects)"
+            r"|(?<![\d.])(?P<n2>\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(?P<N2>\d+)\s+(?:patients|participants|subjects)"
         ),
     ),
     ("pct", re.compile(rf"(?<![\d.]){_PCT}")),
 )
 _PCT_NOT_RATE_AFTER = re.compile(
-    r"\s*(?:CI\b|confidence|reduction|decrease|improvement|increase|or (?:more|greater)|of the variance|"
+    r"\s*(?:CI\b|confidence|reduction|decrease|improvement|increase|change|or (?:more|greater)|of the variance|"
     r"probability|power|[-–]\s*\d|\(\s*(?:hazard|HR|OR|RR|odds|relative))",
     re.IGNORECASE,
 )
 _PCT_NOT_RATE_BEFORE = re.compile(
-    r"(?:[<>≤≥]|at least|(?<!reached )(?<!achieved )(?<!attained )(?<!met )(?<!seen )\bby"
+    r"(?:[<>≤≥＜＞]|at least|(?<!reached )(?<!achieved )(?<!attained )(?<!met )(?<!seen )(?<!and )\bby"
     r"|than|up to|over|\d%\s*[-–])\s*$",
     re.IGNORECASE,
 )
 
 
+_INTERVAL = re.compile(
+    r"(?:(?:95\s*%\s*)?(?:CI|confidence interval)\s*[,:=]?\s*|(?<=[\d%])\s*)[(\[]\s*(?:95\s*%\s*CI\s*[,:=]?\s*)?"
+    r"[-−]?\d+(?:\.\d+)?\s*%?\s*(?:,|;|to|-|–|—)\s*[-−]?\d+(?:\.\d+)?\s*%?\s*[)\]]"
+    r"|\b95\s*%\s*(?:CI|confidence interval)\s*[,:=]?\s*"
+    r"[-−]?\d+(?:\.\d+)?\s*%?\s*(?:to|-|–|—)\s*[-−]?\d+(?:\.\d+)?\s*%?",
+    re.IGNORECASE,
+)
+
+
+def intervals(sentence: str) -> list[tuple[int, int]]:
+    """Confidence intervals ("[1.5%, 12.8%]", "95% CI 3.9-24.2"): their bounds are never rates."""
+    return [(m.start(), m.end()) for m in _INTERVAL.finditer(sentence)]
+
+
 def find_figures(sentence: str, exclude: list[tuple[int, int]] = ()) -> list[Figure]:  # type: ignore[assignment]
     taken: list[Figure] = []
+    exclude = [*exclude, *intervals(sentence)]
     for form, regex in _FIGURES:
         for m in regex.finditer(sentence):
             if any(m.start() < e and s < m.end() for s, e in [*exclude, *((f.start, f.end) for f in taken)]):
@@ -206,7 +224,7 @@ def _figure(form: str, m: re.Match[str]) -> Figure:
     return Figure(m.start(), m.end(), form, int(n) if n else None, int(total) if total else None, groups.get("pct"))
 
 
-_CONNECTOR = re.compile(r"\s*[,;]?\s*(?:vs\.?|versus|and|or|compared with|compared to|,)?\s*", re.IGNORECASE)
+_CONNECTOR = re.compile(r"\s*[,;]?\s*(?:vs\.?|versus|and|or|compared with|compared to|,|/)?\s*", re.IGNORECASE)
 
 
 def group_figures(sentence: str, figures: list[Figure]) -> list[list[Figure]]:
@@ -246,12 +264,19 @@ _VERB_BEFORE = re.compile(
 _VERB_FORMS = re.compile(r"responded|remitted|relapsed", re.IGNORECASE)
 
 
+def has_kind_word(text: str) -> bool:
+    return _KINDS.search(text) is not None
+
+
 def kind_hits(sentence: str) -> list[KindHit]:
+    words = list(_KINDS.finditer(sentence))
+    if not words:
+        return []
     masked = [(m.start(), m.end()) for m in _MASKS.finditer(sentence)]
-    masked += [(m.start(), m.end()) for p in patterns("kind_masks") for m in p.regex.finditer(sentence)]
+    masked += [(m.start(1), m.end(1)) for m in combined("kind_masks").finditer(sentence)]
     masked += [(s.start, s.end) for s in subset_hits(sentence) if s.kinds == "any"]
     out = []
-    for m in _KINDS.finditer(sentence):
+    for m in words:
         if any(s <= m.start() < e for s, e in masked):
             continue
         before = sentence[max(0, m.start() - 30) : m.start()]

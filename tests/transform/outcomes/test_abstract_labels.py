@@ -1,7 +1,8 @@
 """The abstract extractor scored against hand labels of 71 real PubMed abstracts (tests/data/abstract_labels/).
 
-The floors are today's measured level on the held-out split, not the target (issue 8: precision >= 0.95,
-recall >= 0.80): they stop a change from making the extractor worse without being seen.
+The floors are today's measured level on the held-out split, not the target (precision >= 0.95, recall >= 0.80):
+they stop a change from making the extractor worse without being seen. Because the level is far below the
+target, the build holds every abstract figure no registry figure confirms (flag `abstract_unverified`).
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def test_every_span_is_the_text_at_its_offsets(search: Path) -> None:
 def test_held_out_accuracy_does_not_fall_below_todays(search: Path) -> None:
     result = score("test", search)
     assert result.targets == 81
-    assert result.precision >= 0.45 and result.recall >= 0.44, (result.precision, result.recall, result.wrong[:5])
-    assert result.non_outcome_rate <= 0.12
+    assert result.precision >= 0.49 and result.recall >= 0.40, (result.precision, result.recall, result.wrong[:5])
+    assert result.found_any / result.targets >= 0.54
+    assert result.non_outcome_rate <= 0.085
 
 
 def test_reviews_and_meta_analyses_give_no_rows(search: Path) -> None:

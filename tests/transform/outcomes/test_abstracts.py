@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketamine_evidence.transform.outcomes import abstract_outcomes
+from ketamine_evidence.transform.outcomes.rows import with_review
 from tests.conftest import shared_path
 
 
@@ -102,6 +103,31 @@ def test_sustain1_spans_are_exact_and_nothing_else_is_kept(sustain1: tuple[str, 
             "Relapse occurred in 10 (20.0%) patients on esketamine and 20 (40.0%) on placebo by week 16.",
             [("relapse", "esketamine", 0.2, 112.0), ("relapse", "placebo", 0.4, 112.0)],
         ),
+        (
+            "Response at day 28 was 61.0% [70/115] with esketamine vs 40.2% [45/112] with placebo.",
+            [("response", "esketamine", 0.609, 28.0), ("response", "placebo", 0.402, 28.0)],
+        ),
+        (
+            "In the ketamine group, response and remission rates were 48% and 31%, respectively.",
+            [("response", "ketamine", 0.48, None), ("remission", "ketamine", 0.31, None)],
+        ),
+        (
+            "Response and remission rates were higher with esketamine (51.2% / 33.0%) than with sham (42.1% / 20.3%).",
+            [("response", "esketamine", 0.512, None), ("remission", "esketamine", 0.33, None),
+             ("response", "placebo", 0.421, None), ("remission", "placebo", 0.203, None)],
+        ),
+        (
+            "In the ketamine group, 22 of 36 (61%) were responders and 9 of 36 (25%) remitters.",
+            [("response", "ketamine", 0.611, None), ("remission", "ketamine", 0.25, None)],
+        ),
+        (
+            "Remission was reached by 58% with ECT and by 39% with ketamine.",
+            [("remission", "ect", 0.58, None), ("remission", "ketamine", 0.39, None)],
+        ),
+        (
+            "Among patients who had previously received ECT, 10 out of 16 patients responded to esketamine.",
+            [("response", "esketamine", 0.625, None)],
+        ),
     ],
 )
 def test_sentence_shapes(sentence: str, expected: list[tuple]) -> None:
@@ -126,10 +152,43 @@ def test_sentence_shapes(sentence: str, expected: list[tuple]) -> None:
         "580 of 779 (74.5%) completed induction and response was assessed weekly.",
         "In 35% of participants the response lasted at least 1 week.",
         "Ketamine (0.5 mg/kg) was infused over 40 minutes; 95% CI overlapped for response.",
+        "More esketamine patients achieved remission (RD [95% CI]: 7.1% [1.5%, 12.8%]; p = 0.013).",
+        "With ketamine, remission was higher than with placebo (95% CI 12%-40%).",
+        "With esketamine, a partial response rate of 26.1% was observed.",
+        "Cumulative functional remission rates with esketamine were 5.0% and 15.0%.",
+        "Over 5 years, esketamine was projected to increase time in remission from 25.3% to 31.1%.",
+        "10 out of 16 patients responded to esketamine (> 50% change in baseline MADRS scores).",
     ],
 )
 def test_figures_that_are_not_rates(sentence: str) -> None:
-    assert [r for r in abstract_outcomes("1", sentence) if r["effect"] is None] == []
+    got = [r["span_text"] for r in abstract_outcomes("1", sentence) if r["effect"] is None]
+    assert not [t for t in got if t not in ("10 out of 16 patients",)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Esketamine shortened time to first remission (hazard ratio: 1.71 [95% confidence interval 1.40, 2.09]).",
+        "Over 5 years, esketamine was projected to reduce relapse (HR 0.70) at a cost of 20,000 per QALY.",
+    ],
+)
+def test_estimates_that_are_no_outcome_rows(sentence: str) -> None:
+    assert abstract_outcomes("1", sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("With esketamine, higher baseline SDS (OR = 0.73, 95% CI: 0.59-0.89) was associated with lower odds of "
+         "remission.", "predictor"),
+        ("Kaplan-Meier estimates of remission at week 12 were 40% with ketamine and 20% with placebo.", "cumulative"),
+        ("Response and remission rates with ketamine were 48%.", "several outcome kinds"),
+    ],
+)
+def test_doubtful_readings_are_held_for_a_person(sentence: str, reason: str) -> None:
+    rows = with_review(abstract_outcomes("1", sentence))
+    assert rows and all(r["needs_review"] and r["confidence"] == "low" for r in rows)
+    assert all(reason in r["flag_reason"] for r in rows)
 
 
 def test_unregistered_publication_keys_on_pmid() -> None:

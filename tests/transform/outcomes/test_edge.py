@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ketamine_evidence.transform.outcomes import compare_sources
 from ketamine_evidence.transform.outcomes.build import flag_counts
-from ketamine_evidence.transform.outcomes.rows import split_flags
+from ketamine_evidence.transform.outcomes.rows import split_flags, with_review
 from tests.support.registry import registry_rows
 
 
@@ -114,3 +114,18 @@ def test_compare_sources_flags_disagreement_and_keeps_both() -> None:
     assert "registry_abstract_disagree" in split_flags(out[-1]["flag"])
     assert "registry_abstract_disagree" in split_flags(out[0]["flag"])
     assert "registry_abstract_disagree" not in split_flags(compare_sources([*registry, rounded])[-1]["flag"])
+
+
+def test_only_a_registry_figure_lets_an_abstract_figure_through_unreviewed() -> None:
+    registry = registry_rows(study(value="40.0"))
+    base = {**registry[0], "source": "abstract", "pmid": "1", "json_path": None, "confidence": "medium"}
+    unregistered = {**base, "nct_id": None, "study_key": "PMID:1", "proportion": 0.4}
+    agree, disagree, other = with_review(compare_sources([
+        *registry, {**base, "proportion": 0.40}, {**base, "proportion": 0.46}, unregistered,
+    ]))[-3:]  # fmt: skip
+    assert split_flags(agree["flag"]) == ["registry_agrees"]
+    assert (agree["needs_review"], agree["confidence"]) == (False, "high")
+    assert "abstract_unverified" in split_flags(disagree["flag"]) and disagree["needs_review"]
+    assert split_flags(other["flag"]) == ["abstract_unverified"]
+    assert (other["needs_review"], other["confidence"]) == (True, "medium")
+    assert not any(r["needs_review"] for r in with_review(compare_sources(registry)))
