@@ -53,6 +53,8 @@ CONTRACT_COLUMNS = COLUMNS  # core.outcome, docs/outcome-contract.md
 BINARY_KINDS = ("response", "remission", "relapse")
 GROUP_KEYS = ("drug", "route", "population", "outcome_kind", "time_window", "comparator_type")
 PM_OPTIONS = {"atol": 1e-10, "maxiter": 500}
+REML_ATOL = 1e-12
+METHODS = ("dl", "pm", "reml")
 _COMPOSITE = re.compile(r"\b(onset|sustain\w*|composite)\b", re.IGNORECASE)
 _CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -112,7 +114,9 @@ def _combine(eff: np.ndarray, var: np.ndarray, method: str):
 
 def _pooled(measure: str, method: str, eff: np.ndarray, var: np.ndarray, n_total: int,
             hartung_knapp: bool, dropped: int, back) -> PoolResult:
-    res = _combine(eff, var, method)
+    if method == "reml" and len(eff) > 1:
+        return _pooled_reml(measure, eff, var, n_total, hartung_knapp, dropped, back)
+    res = _combine(eff, var, "dl" if method == "reml" else method)
     k = len(eff)
     if k == 1:
         lo, hi = _quiet(res.conf_int, use_t=False)[0]
@@ -126,10 +130,32 @@ def _pooled(measure: str, method: str, eff: np.ndarray, var: np.ndarray, n_total
     intervals = _quiet(res.conf_int, use_t=hartung_knapp)
     lo, hi = intervals[(2 if truncated else 3) if hartung_knapp else (0 if truncated else 1)]
     pi = _prediction_interval(mean, se, tau2, k)
-    i2 = 0.0 if res.q <= 0 else max(0.0, float(res.i2)) * 100.0
     return PoolResult(measure, method, "pooled", k, n_total, back(mean), back(lo), back(hi),
-                      back(pi[0]) if pi else None, back(pi[1]) if pi else None, tau2, i2, mean, se,
+                      back(pi[0]) if pi else None, back(pi[1]) if pi else None, tau2, _i2(res.q, k), mean, se,
                       hartung_knapp, dropped)
+
+
+def _i2(q: float, k: int) -> float:
+    """Higgins' (Q - (k-1)) / Q in percent, truncated at 0 (the same definition for every tau2 method)."""
+    return 0.0 if q <= 0 else max(0.0, (float(q) - (k - 1)) / float(q)) * 100.0
+
+
+def _pooled_reml(measure: str, eff: np.ndarray, var: np.ndarray, n_total: int, hartung_knapp: bool,
+                 dropped: int, back) -> PoolResult:
+    """REML from PyMetaAnalysis. Its prediction interval under normal inference is the HTS one used for
+    DL and PM, so it is taken from that fit even when the Hartung-Knapp CI is asked for."""
+    import meta_analyze  # about 1 s to import: only when REML is asked for
+
+    def fit(ci_method: str):
+        return _quiet(meta_analyze.meta_analysis, effect=eff, variance=var, model="random", tau2_method="REML",
+                      ci_method=ci_method, atol=REML_ATOL)
+
+    res = fit("normal")
+    lo, hi = fit("hartung_knapp").ci if hartung_knapp else res.ci
+    pi = res.prediction_interval
+    return PoolResult(measure, "reml", "pooled", res.k, n_total, back(res.estimate), back(lo), back(hi),
+                      back(pi[0]) if pi else None, back(pi[1]) if pi else None, float(res.tau2),
+                      _i2(res.q, res.k), float(res.estimate), float(res.standard_error), hartung_knapp, dropped)
 
 
 def _prediction_interval(mean: float, se: float, tau2: float, k: int) -> tuple[float, float] | None:
@@ -297,11 +323,13 @@ class ScopeEvidence:
     trials: list[TrialRow]
     proportion: PoolResult
     ratios: dict[str, PoolResult]
+    proportion_reml: PoolResult | None = None
 
 
 def pool_trials(trials: list[TrialRow]) -> ScopeEvidence:
-    """Pooled proportion (DL) and RR/OR (DL, PM, each with and without Hartung-Knapp)."""
-    proportion = pool_proportions([t.events for t in trials], [t.total for t in trials], "dl")
+    """Pooled proportion (DL and REML) and RR/OR (DL, PM, REML, each with and without Hartung-Knapp)."""
+    events, totals = [t.events for t in trials], [t.total for t in trials]
+    proportion = pool_proportions(events, totals, "dl")
     controlled = [t for t in trials if t.control_total]
     # select_trials sets control_events whenever it sets control_total
     args = ([t.events for t in controlled], [t.total for t in controlled],
@@ -309,37 +337,56 @@ def pool_trials(trials: list[TrialRow]) -> ScopeEvidence:
     ratios = {
         f"{measure}_{method}{'_hk' if hk else ''}": pool_ratio(*args, measure=measure, method=method,
                                                               hartung_knapp=hk)
-        for measure in ("RR", "OR") for method in ("dl", "pm") for hk in (False, True)
+        for measure in ("RR", "OR") for method in METHODS for hk in (False, True)
     }
-    return ScopeEvidence(trials, proportion, ratios)
+    return ScopeEvidence(trials, proportion, ratios, pool_proportions(events, totals, "reml"))
 
 
+RATIO_COLUMNS = (
+    "status", "k", "dl", "dl_ci_lower", "dl_ci_upper", "dl_hk_ci_lower", "dl_hk_ci_upper",
+    "pm", "pm_ci_lower", "pm_ci_upper", "pm_hk_ci_lower", "pm_hk_ci_upper",
+    "reml", "reml_ci_lower", "reml_ci_upper", "reml_hk_ci_lower", "reml_hk_ci_upper",
+    "pi_lower", "pi_upper", "tau2_dl", "tau2_pm", "tau2_reml",
+    "pm_pi_lower", "pm_pi_upper", "reml_pi_lower", "reml_pi_upper", "i2", "dropped",
+)
 SUMMARY_COLUMNS = (
     *GROUP_KEYS, "status", "k_trials", "n_participants", "n_active", "events_active",
     "prop_estimate", "prop_ci_lower", "prop_ci_upper", "prop_pi_lower", "prop_pi_upper",
     "prop_tau2", "prop_i2",
-    *[f"{m}_{c}" for m in ("rr", "or") for c in (
-        "status", "k", "dl", "dl_ci_lower", "dl_ci_upper", "dl_hk_ci_lower", "dl_hk_ci_upper",
-        "pm", "pm_ci_lower", "pm_ci_upper", "pm_hk_ci_lower", "pm_hk_ci_upper",
-        "pi_lower", "pi_upper", "tau2_dl", "tau2_pm", "i2", "dropped")],
+    "prop_reml", "prop_reml_ci_lower", "prop_reml_ci_upper", "prop_reml_pi_lower", "prop_reml_pi_upper",
+    "prop_tau2_reml",
+    *[f"{m}_{c}" for m in ("rr", "or") for c in RATIO_COLUMNS],
     "study_keys", "outcome_ids",
 )
 
 
+def _method_columns(prefix: str, method: str, plain: PoolResult, hk: PoolResult) -> dict[str, object]:
+    pi = "pi" if method == "dl" else f"{method}_pi"  # rr_pi_* (DL) predates the other methods
+    return {
+        f"{prefix}_{method}": plain.estimate, f"{prefix}_{method}_ci_lower": plain.ci_lower,
+        f"{prefix}_{method}_ci_upper": plain.ci_upper, f"{prefix}_{method}_hk_ci_lower": hk.ci_lower,
+        f"{prefix}_{method}_hk_ci_upper": hk.ci_upper, f"{prefix}_{pi}_lower": plain.pi_lower,
+        f"{prefix}_{pi}_upper": plain.pi_upper, f"{prefix}_tau2_{method}": plain.tau2,
+    }
+
+
 def _ratio_columns(prefix: str, ev: ScopeEvidence) -> dict[str, object]:
     m = prefix.upper()
-    dl, dl_hk, pm, pm_hk = (ev.ratios[f"{m}_{s}"] for s in ("dl", "dl_hk", "pm", "pm_hk"))
-    return {
-        f"{prefix}_status": dl.status, f"{prefix}_k": dl.k,
-        f"{prefix}_dl": dl.estimate, f"{prefix}_dl_ci_lower": dl.ci_lower,
-        f"{prefix}_dl_ci_upper": dl.ci_upper, f"{prefix}_dl_hk_ci_lower": dl_hk.ci_lower,
-        f"{prefix}_dl_hk_ci_upper": dl_hk.ci_upper, f"{prefix}_pm": pm.estimate,
-        f"{prefix}_pm_ci_lower": pm.ci_lower, f"{prefix}_pm_ci_upper": pm.ci_upper,
-        f"{prefix}_pm_hk_ci_lower": pm_hk.ci_lower, f"{prefix}_pm_hk_ci_upper": pm_hk.ci_upper,
-        f"{prefix}_pi_lower": dl.pi_lower, f"{prefix}_pi_upper": dl.pi_upper,
-        f"{prefix}_tau2_dl": dl.tau2, f"{prefix}_tau2_pm": pm.tau2, f"{prefix}_i2": dl.i2,
-        f"{prefix}_dropped": dl.dropped,
-    }
+    dl = ev.ratios[f"{m}_dl"]
+    columns: dict[str, object] = {f"{prefix}_status": dl.status, f"{prefix}_k": dl.k, f"{prefix}_i2": dl.i2,
+                                  f"{prefix}_dropped": dl.dropped}
+    for method in METHODS:
+        columns |= _method_columns(prefix, method, ev.ratios[f"{m}_{method}"], ev.ratios[f"{m}_{method}_hk"])
+    return columns
+
+
+def _reml_proportion_columns(reml: PoolResult | None) -> dict[str, object]:
+    names = ("prop_reml", "prop_reml_ci_lower", "prop_reml_ci_upper", "prop_reml_pi_lower", "prop_reml_pi_upper",
+             "prop_tau2_reml")
+    if reml is None:
+        return dict.fromkeys(names)
+    values = (reml.estimate, reml.ci_lower, reml.ci_upper, reml.pi_lower, reml.pi_upper, reml.tau2)
+    return dict(zip(names, values, strict=True))
 
 
 def _summary_row(keys: dict[str, object], ev: ScopeEvidence) -> dict[str, object]:
@@ -352,7 +399,7 @@ def _summary_row(keys: dict[str, object], ev: ScopeEvidence) -> dict[str, object
         "events_active": sum(t.events for t in ev.trials),
         "prop_estimate": p.estimate, "prop_ci_lower": p.ci_lower, "prop_ci_upper": p.ci_upper,
         "prop_pi_lower": p.pi_lower, "prop_pi_upper": p.pi_upper, "prop_tau2": p.tau2,
-        "prop_i2": p.i2,
+        "prop_i2": p.i2, **_reml_proportion_columns(ev.proportion_reml),
         **_ratio_columns("rr", ev), **_ratio_columns("or", ev),
         "study_keys": [t.study_key for t in ev.trials],
         "outcome_ids": [i for t in ev.trials for i in t.outcome_ids],

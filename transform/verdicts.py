@@ -5,7 +5,7 @@ Evidence for a claim is looked up in core.outcome rows that fall in the claim's 
 includes ``trd``), time window, comparator type and analysis subset (substring), and the outcome
 kind of the metric. Pooled figures are re-pooled from those rows with the rules of
 ``transform.meta`` (one reading per trial, DerSimonian-Laird). Percent claims are compared in
-percentage points; a range claim [lo, hi] is "inside" when it overlaps the interval.
+percentage points; a range claim [lo, hi] fits when it holds the estimate or lies inside the CI.
 
 Rules, applied top to bottom; the first that fires gives the verdict:
 
@@ -21,9 +21,11 @@ Rules, applied top to bottom; the first that fires gives the verdict:
 
 (a) Proportion claims: the pooled RR vs control in scope has its whole 95% CI below 1 (above 1
     for relapse). Relapse-reduction claims: the RR/HR CI lies wholly above 1 (no benefit).
-(b) Pooled proportion (k >= 2): the claim overlaps the 95% CI. One trial: within
-    ``PCT_TOLERANCE`` (5 percentage points) of its figure. Ratios: the claimed reduction overlaps
-    1 - CI (pooled, or the single trial's CI). Durations ("up to 88 weeks"): the longest in-scope
+(b) Pooled proportion (k >= 2): the pooled estimate lies inside the claimed range, or the claimed
+    figure (or whole range) lies inside the 95% CI; a range that merely overlaps the CI while the
+    estimate lies outside it is over- or understated. One trial: within ``PCT_TOLERANCE`` (5
+    percentage points) of its figure. Ratios: the same rule on the reduction 1 - RR and its CI
+    (pooled, or the single trial's CI). Durations ("up to 88 weeks"): the longest in-scope
     follow-up reaches the figure less ``TIME_TOLERANCE`` (10%). Median time to relapse: an
     in-scope median lies in the claimed range +/- 10%.
 (c) A single-trial or pooled proportion of the claim's outcome kind (any drug, route, population,
@@ -277,12 +279,11 @@ def _judge_proportion(claim: Claim, kind: str, ev: ScopeEvidence, prop: PoolResu
                        f"{_fmt(against.ci_upper, 2)}, k={against.k}): the active arms did "
                        f"{'worse' if kind != 'relapse' else 'relapse more'} than control.", "proportion")
     est, lo, hi = (None if v is None else v * 100 for v in (prop.estimate, prop.ci_lower, prop.ci_upper))
-    if prop.status == "pooled" and lo is not None and hi is not None:
-        if _distance(lo, claim.lo, claim.hi) == 0 or _distance(hi, claim.lo, claim.hi) == 0 \
-                or (claim.lo >= lo and claim.hi <= hi):
-            return Finding("consistent", f"The claimed {claim.figure_text} lies within the pooled {kind} "
-                           f"of {_fmt(est)}% (95% CI {_fmt(lo)}-{_fmt(hi)}; k={prop.k}, "
-                           f"n={prop.n_total}).", "proportion")
+    if prop.status == "pooled" and est is not None and lo is not None and hi is not None:
+        fit = _fit(claim, est, lo, hi)
+        pooled_text = f"the pooled {kind} of {_fmt(est)}% (95% CI {_fmt(lo)}-{_fmt(hi)}; k={prop.k}, n={prop.n_total})"
+        if fit is not None:
+            return Finding("consistent", _sentence(fit, claim.figure_text, pooled_text), "proportion")
         bounds = (lo, hi)
     elif prop.status == "single_study" and est is not None:
         if _distance(est, claim.lo, claim.hi) <= PCT_TOLERANCE:
@@ -296,10 +297,36 @@ def _judge_proportion(claim: Claim, kind: str, ev: ScopeEvidence, prop: PoolResu
     found = _misattribution(claim, kind, active, summary, prop.k)
     if found is not None:
         return found
-    side = "overstated" if claim.lo > bounds[1] else "understated"
+    side = _side(claim, est, bounds)
+    overlap = " It overlaps that interval, but the estimate lies outside the claim." if _overlaps(claim, bounds) else ""
     return Finding(side, f"The claimed {claim.figure_text} is {'above' if side == 'overstated' else 'below'} "
-                   f"the evidence: {kind} {_fmt(est)}% ({_fmt(bounds[0])}-{_fmt(bounds[1])}; k={prop.k}).",
-                   "proportion")
+                   f"the evidence: {kind} {_fmt(est)}% ({_fmt(bounds[0])}-{_fmt(bounds[1])}; k={prop.k})."
+                   f"{overlap}", "proportion")
+
+
+def _fit(claim: Claim, est: float, lo: float, hi: float) -> str | None:
+    """How a claim fits an estimate and its CI, or None: the estimate lies inside the claimed range, or
+    the claimed figure (range) lies inside the CI. A range that only overlaps the CI does not fit."""
+    if claim.is_range and claim.lo <= est <= claim.hi:
+        return "{evidence} lies within the claimed {claim}"
+    if lo <= claim.lo and claim.hi <= hi:
+        return "The claimed {claim} lies within {evidence}"
+    return None
+
+
+def _sentence(fit: str, claimed: str, evidence: str) -> str:
+    text = fit.format(claim=claimed, evidence=evidence)
+    return f"{text[0].upper()}{text[1:]}."
+
+
+def _overlaps(claim: Claim, bounds: tuple[float, float]) -> bool:
+    return claim.hi >= bounds[0] and claim.lo <= bounds[1]
+
+
+def _side(claim: Claim, est: float | None, bounds: tuple[float, float]) -> str:
+    """Overstated when the claim lies above the evidence (above the estimate, for a range that overlaps it)."""
+    centre = est if est is not None else (bounds[0] + bounds[1]) / 2
+    return "overstated" if (claim.lo > bounds[1] or (_overlaps(claim, bounds) and claim.lo > centre)) else "understated"
 
 
 # --- relapse reduction --------------------------------------------------------------------------
@@ -363,13 +390,13 @@ def _judge_reduction(claim: Claim, est: float, lo: float | None, hi: float | Non
         return Finding("contradicted", f"The claimed {claim.figure_text} reduction is contradicted: {text}, "
                        "so the interval excludes any benefit.", "relapse_reduction")
     lo_b, hi_b = (lo, hi) if lo is not None and hi is not None else (est - PCT_TOLERANCE, est + PCT_TOLERANCE)
-    if claim.hi >= lo_b and claim.lo <= hi_b:
-        return Finding("consistent", f"The claimed {claim.figure_text} reduction fits the evidence: {text}.",
-                       "relapse_reduction")
+    fit = _fit(claim, est, lo_b, hi_b)
+    if fit is not None:
+        return Finding("consistent", _sentence(fit, f"{claim.figure_text} reduction", text), "relapse_reduction")
     found = _reduction_elsewhere(claim, effects.drop(index=in_scope.index))
     if found is not None:
         return found
-    side = "overstated" if claim.lo > hi_b else "understated"
+    side = _side(claim, est, (lo_b, hi_b))
     size = "larger" if side == "overstated" else "smaller"
     return Finding(side, f"The claimed {claim.figure_text} reduction is {size} than the evidence allows: "
                    f"{text}.", "relapse_reduction")

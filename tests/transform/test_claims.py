@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ketamine_evidence.errors import ConfigError
-from ketamine_evidence.transform.claims import CLAIM_COLUMNS, DEFAULT_PATH, claims_frame, load_claims
+from ketamine_evidence.transform.claims import CLAIM_COLUMNS, DEFAULT_PATH, Scope, claims_frame, load_claims
 from tests.conftest import SHARED
 
 ARTICLE = SHARED / "article" / "ketamine-article.txt"
@@ -116,3 +116,13 @@ def test_unreadable_or_shapeless_files_are_config_errors(tmp_path: Path) -> None
     bad.write_text("- just a list", encoding="utf-8")
     with pytest.raises(ConfigError, match="claims:"):
         load_claims(bad)
+
+
+def test_a_figure_the_article_states_twice_has_one_scope() -> None:
+    """A body claim and its restatement in the conclusion are judged on the same evidence."""
+    scopes: dict[tuple[object, ...], list[Scope]] = {}
+    for c in load_claims():
+        scopes.setdefault((c.metric, c.lo, c.hi, c.unit), []).append(c.scope)
+    repeated = {figure: found for figure, found in scopes.items() if len(found) > 1}
+    assert len(repeated) >= 4
+    assert all(len(set(found)) == 1 for found in repeated.values()), repeated

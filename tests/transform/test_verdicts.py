@@ -280,3 +280,19 @@ def test_claim_check_and_claims_load_into_their_marts(con) -> None:
     assert [r[0] for r in con.execute("describe marts.claims").fetchall()] == list(CLAIM_COLUMNS)
     verdict, k = con.execute("select verdict, pooled_k from marts.claim_check where claim_id = 'C03'").fetchone()
     assert verdict == "misattributed" and k == 3
+
+
+def test_a_range_that_only_overlaps_the_ci_is_over_or_understated() -> None:
+    """60-70% against 53.3% (42.6-63.8) is overstated: the range overlaps the CI, but not the estimate."""
+    scope = {"drug": "ketamine_class", "population": "trd", "comparator": "placebo"}
+    ranges = [claim("E", 42, 60, **scope), claim("F", 25, 35, **scope), claim("G", 36, 42, **scope),
+              claim("H", 38, 39, **scope)]  # fmt: skip
+    out = verdicts(ranges, TRD_RESPONSE)
+    lo, est, hi = (out.loc["E", c] for c in ("pooled_ci_lower", "pooled_estimate", "pooled_ci_upper"))
+    assert lo < 35 < est < 42 < hi < 60, (lo, est, hi)
+    assert out.loc["E", "verdict"] == "overstated" and "overlaps" in out.loc["E", "rationale"]
+    assert out.loc["F", "verdict"] == "understated" and "overlaps" in out.loc["F", "rationale"]
+    assert out.loc["G", "verdict"] == "consistent"
+    assert out.loc["G", "rationale"].startswith("The pooled response") and "lies within the claimed" in out.loc[
+        "G", "rationale"]
+    assert out.loc["H", "verdict"] == "consistent" and "lies within the pooled" in out.loc["H", "rationale"]

@@ -85,6 +85,9 @@ def _note(title: str, rule: str) -> str | None:
         return "onset of response sustained to the end of the phase"
     if rule == "title.relapse_free":
         return "relapse-free: posted figure is the complement of relapse"
+    if rule == "title.relapse_free_composite":
+        return ("composite: the posted figure is free of relapse and of another event (e.g. discontinuation), so"
+                " its complement counts relapse or that event, not relapse alone")
     if rule == "title.sustained_remission" and re.search(r"sustained|consistent", title, re.I):
         return "sustained remission"
     if re.search(r"\brelapse[- ]free\b|\bno relapse\b", title, re.I):

@@ -208,12 +208,14 @@ def _row(
     if found.note:
         add_note(row, found)
     posted = {key: value.get(column) for key, column in _POSTED.items() if value.get(column) is not None}
-    numbers = registry_numbers(shape, posted, denoms.get(gid), found.rule == "title.relapse_free")
+    numbers = registry_numbers(shape, posted, denoms.get(gid), found.rule in _COMPLEMENTED)
     _apply_numbers(row, numbers)
     row["rule"] = f"{row['rule']}.{shape}" + (f".class[{label}]" if label else "")
     return row
 
 
+# Posted "relapse-free" figures whose complement is an event: plain relapse, or relapse or another event.
+_COMPLEMENTED = ("title.relapse_free", "title.relapse_free_composite")
 _POSTED = {
     "value": "value_raw",
     "spread": "spread_raw",
@@ -223,7 +225,8 @@ _POSTED = {
 
 
 def add_note(row: Row, found: Classification) -> None:
-    tags = {"title.relapse_free": "complement", "title.onset_response": "onset_sustained"}
+    tags = {"title.relapse_free": "complement", "title.onset_response": "onset_sustained",
+            "title.relapse_free_composite": "composite_outcome"}  # fmt: skip
     tag = tags.get(found.rule, "definition_note")
     append_flag(row, tag, f"{found.note}.")
 

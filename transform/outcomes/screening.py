@@ -17,9 +17,13 @@ SCREENING_COLUMNS = (
 
 
 def classify_population(conditions: Iterable[str] | str | None, title: str | None, summary: str | None) -> str:
-    """trd, mdd, bipolar, suicidal_ideation, perinatal or other; conditions and title outrank the summary."""
+    """trd, mdd, bipolar, suicidal_ideation, perinatal or other; conditions and title outrank the summary.
+    Without a depressive disorder in any of them the population is `other` ("refractory lymphoma" is no TRD)."""
     cond = conditions if isinstance(conditions, str) else " ; ".join(str(c) for c in conditions or ())
-    for text in (f"{cond} ; {title or ''}", summary or ""):
+    texts = (f"{cond} ; {title or ''}", summary or "")
+    if not any(DEPRESSION.search(t) for t in texts):
+        return "other"
+    for text in texts:
         hit = next((p["population"] for p in patterns("populations") if p.regex.search(text)), None)
         if hit:
             return hit

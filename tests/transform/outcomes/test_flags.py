@@ -105,9 +105,9 @@ def test_flag_table_rows() -> None:
 
 
 def test_flag_sets_derive_from_the_table() -> None:
-    assert {"pct_over_100", "zero_denominator", "missing_denom"} == POOL_EXCLUDED_FLAGS
-    assert {"definition_note", "complement", "onset_sustained"} == NON_PLAIN_FLAGS
-    assert POOL_EXCLUDED_FLAGS <= PROBLEM_FLAGS and not NON_PLAIN_FLAGS & PROBLEM_FLAGS
+    assert {"pct_over_100", "zero_denominator", "missing_denom", "composite_outcome"} == POOL_EXCLUDED_FLAGS
+    assert {"definition_note", "complement", "onset_sustained", "composite_outcome"} == NON_PLAIN_FLAGS
+    assert POOL_EXCLUDED_FLAGS - {"composite_outcome"} <= PROBLEM_FLAGS and not NON_PLAIN_FLAGS & PROBLEM_FLAGS
     assert "registry_abstract_disagree" not in PROBLEM_FLAGS and "arm_unresolved" in PROBLEM_FLAGS
 
 

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from ketamine_evidence.transform.meta import usable_rows
 from ketamine_evidence.transform.outcomes import COLUMNS
 from ketamine_evidence.transform.outcomes.registry import RegistryMeasure, RegistryStudy, with_n_randomized
 from ketamine_evidence.transform.outcomes.registry import registry_outcomes as _registry_outcomes
@@ -177,10 +179,31 @@ def test_escape_trd_remission_with_risk_difference() -> None:
     assert (composite["outcome_kind"], composite["events"], composite["timepoint_days"]) == ("remission", 48, 224)
 
 
+def _relapse_free(title: str) -> dict[str, Any]:
+    measure = {
+        "title": title, "paramType": "NUMBER", "unitOfMeasure": "percentage of participants", "timeFrame": "Week 24",
+        "groups": [{"id": "OG000", "title": "Esketamine"}],
+        "denoms": [{"units": "Participants", "counts": [{"groupId": "OG000", "value": "100"}]}],
+        "classes": [{"categories": [{"measurements": [{"groupId": "OG000", "value": "70.0"}]}]}],
+    }  # fmt: skip
+    rows = registry_rows({"protocolSection": {"identificationModule": {"nctId": "NCT09999998"}}, "hasResults": True,
+                          "resultsSection": {"outcomeMeasuresModule": {"outcomeMeasures": [measure]}}})
+    assert len(rows) == 1
+    return rows[0]
+
+
 def test_relapse_free_figure_becomes_its_complement() -> None:
+    row = _relapse_free("Percentage of Participants Who Remained Relapse-free")
+    assert (row["outcome_kind"], row["events"], row["total"], row["flag"]) == ("relapse", 30, 100, ["complement"])
+
+
+def test_no_relapse_and_no_discontinuation_is_a_composite_kept_out_of_pools() -> None:
+    """ESCAPE-LTE posts 79.2% with "No Relapse and Without Discontinuation": 31/149 relapsed or stopped."""
     row = pick(registry_rows(wrap("NCT04829318")), 9, "OG000")
     assert (row["outcome_kind"], row["total"], row["events"]) == ("relapse", 149, 31)
-    assert row["proportion"] == pytest.approx(0.208) and "complement" in row["flag"]
+    assert row["flag"] == ["composite_outcome"] and "not relapse alone" in row["flag_reason"]
+    assert usable_rows(pd.DataFrame([row])).empty
+    assert _relapse_free("Percentage of Participants With No Relapse or Death")["flag"] == ["composite_outcome"]
 
 
 def test_sustained_remission_is_remission_with_a_note() -> None:

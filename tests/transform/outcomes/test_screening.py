@@ -8,6 +8,7 @@ import pytest
 
 from ketamine_evidence.transform.outcomes import SCREENING_COLUMNS, screen_publication, screen_study
 from ketamine_evidence.transform.outcomes.build import screening_rows
+from ketamine_evidence.transform.outcomes.screening import classify_population
 from ketamine_evidence.warehouse.build import contract
 from ketamine_evidence.warehouse.db import init_schemas
 from ketamine_evidence.warehouse.frames import insert_rows
@@ -241,3 +242,19 @@ def test_sample_studies_screen_as_the_provenance_says() -> None:
     rows = {r["record_id"]: r for r in (screen_study(json.loads(f.read_text())) for f in files)}
     assert rows["NCT02493868"]["included"] and rows["NCT00768430"]["included"]
     assert rows["NCT05113771"]["exclusion_reason"] == "no_ketamine_arm"
+
+
+@pytest.mark.parametrize(
+    ("conditions", "title", "summary", "population"),
+    [
+        ((), "Refractory diffuse large B-cell lymphoma: a review", "Remission in refractory disease.", "other"),
+        (("Lymphoma",), "Ketamine for procedural sedation", "Patients with relapsed or refractory lymphoma.", "other"),
+        (("Depression, Treatment-Resistant",), "Esketamine nasal spray", None, "trd"),
+        ((), "Ketamine in refractory major depressive disorder", None, "trd"),
+        ((), "Esketamine for postpartum depression", None, "perinatal"),
+    ],
+)
+def test_population_needs_a_depressive_disorder(
+    conditions: tuple[str, ...], title: str, summary: str | None, population: str
+) -> None:
+    assert classify_population(conditions, title, summary) == population
