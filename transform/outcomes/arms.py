@@ -17,6 +17,7 @@ _DOSE = re.compile(
     re.IGNORECASE,
 )
 _FLEXIBLE = re.compile(r"\bflexibl[ey]", re.IGNORECASE)
+_FLEXIBLE_DOSING = re.compile(r"\bflexibl[ey][\s-]+(?:dos(?:e|ed|ing)|titrat)", re.IGNORECASE)
 _SIZE = re.compile(r"\(?\s*\bn\s*=\s*(\d+)", re.IGNORECASE)
 # "Of the 17 participants who received ketamine": the arm's size written before the drug.
 _SIZE_BEFORE = re.compile(
@@ -179,10 +180,30 @@ def arm_from_group(title: str, description: str = "") -> Arm:
 
 def _arm(title: str, text: str, chosen: Mention, description: str) -> Arm:
     route = route_near(text, chosen.start, chosen.end) or _route_in_description(description, chosen.drug)
-    dose = _per_kg(chosen.dose or normalize_dose(title), description) or _dose_in_description(description, chosen.drug)
+    dose = (
+        _flexible_range(description, chosen.drug)
+        or _per_kg(chosen.dose or normalize_dose(title), description)
+        or _dose_in_description(description, chosen.drug)
+    )
     note = "crossover sequence" if _CROSSOVER.search(title) else None
     ctype = chosen.comparator_type or None
     return Arm(title, chosen.drug, route, dose, chosen.role, ctype, note)
+
+
+def _flexible_range(description: str, drug: str) -> str | None:
+    """A flexibly dosed arm's dose is its range: "flexible dose of esketamine 28 mg ..., 56 mg ... or 84 mg"
+    is "28-84 mg", not the first dose named."""
+    m = _FLEXIBLE_DOSING.search(description) if drug in KETAMINE_CLASS else None
+    if m is None:
+        return None
+    amounts: set[float] = set()
+    units: set[str] = set()
+    for dose in _DOSE.finditer(description, m.start(), m.start() + 300):
+        amounts |= {float(a) for a in re.findall(r"\d+(?:\.\d+)?", dose.group(1))}
+        units.add("mg/kg" if re.search(r"kg|kilogram", dose.group(2), re.IGNORECASE) else "mg")
+    if len(amounts) < 2 or len(units) != 1:
+        return None
+    return f"{min(amounts):g}-{max(amounts):g} {units.pop()}"
 
 
 def _per_kg(dose: str | None, description: str) -> str | None:

@@ -126,6 +126,19 @@ def test_units(unit: str, param: str, shape: str) -> None:
         ("Saline", "", "placebo", None, None, "control"),
         ("ECT", "", "ect", None, None, "control"),
         ("R-ketamine 60 mg", "", "arketamine", None, "60 mg", "active"),
+        (
+            "Esketamine Nasal Spray + Oral Antidepressant (AD)",
+            "Participants received flexible dose of esketamine nasal spray 28 milligrams (mg) (one spray), 56 mg (two"
+            " sprays) or 84 mg (three sprays) once weekly",
+            "esketamine",
+            "intranasal",
+            "28-84 mg",
+            "active",
+        ),
+        ("Esketamine", "Flexibly dosed esketamine 56 mg or 84 mg twice weekly", "esketamine", None, "56-84 mg",
+         "active"),
+        ("Esketamine 56 mg", "A fixed dose of 56 mg; the placebo arm was flexibly dosed", "esketamine", None, "56 mg",
+         "active"),
     ],
 )
 def test_group_titles(title: str, description: str, drug: str, route: str | None, dose: str | None, role: str) -> None:
