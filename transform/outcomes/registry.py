@@ -22,7 +22,7 @@ from ketamine_evidence.transform.outcomes.numbers import Numbers, registry_numbe
 from ketamine_evidence.transform.outcomes.rows import Row, add_flag, append_flag, new_row, outcome_id, parse_number
 from ketamine_evidence.transform.outcomes.screening import classify_population
 from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, normalize_timepoint
-from ketamine_evidence.transform.tables import first_match
+from ketamine_evidence.transform.tables import Pattern, first_match
 
 BASE = "resultsSection.outcomeMeasuresModule.outcomeMeasures"
 _NEGATIVE_CATEGORY = re.compile(
@@ -155,14 +155,17 @@ def _measurement_rows(
         label = " ".join(str(x) for x in (values[0].get("class_title"), values[0].get("category_title")) if x)
         if label and _NEGATIVE_CATEGORY.search(label):
             continue
-        point = _timepoint(label, str(head.get("time_frame") or ""), found)
+        point, phase = _phase_window(_timepoint(label, str(head.get("time_frame") or ""), found), head)
         row_base, row_found = _category_base(base, found, label, head)
         for value in values:
             path = f"{BASE}[{index}].classes[{ci}].categories[{ki}].measurements[{value.get('measurement_idx')}]"
-            yield _row(
+            row = _row(
                 row_base, path, value, arms, class_denoms[ci], shape, point, row_found, label,
                 (comparator, comparator_type),
             )  # fmt: skip
+            if phase is not None and phase["window"] == "post_treatment":
+                append_flag(row, "post_treatment_phase", f"{phase['reason']}; no arm is on the study drug.")
+            yield row
 
 
 def _category_base(base: Row, found: Classification, label: str, measure: Record) -> tuple[Row, Classification]:
@@ -254,6 +257,15 @@ def _arm_fields(arm: Arm, gid: str, comparator: tuple[str | None, str]) -> dict[
     elif arm.role == "control":
         fields.update(comparator=None, comparator_type=arm.comparator_type)
     return fields
+
+
+def _phase_window(point: Timepoint, measure: Record) -> tuple[Timepoint, Pattern | None]:
+    """The window the trial's own phase names (data/phase_windows.csv) outranks the one from days alone: a
+    week-8 primary endpoint of an acute phase is `induction`, not `maintenance`."""
+    phase = first_match("phase_windows", f"{measure.get('title') or ''} ; {measure.get('time_frame') or ''}")
+    if phase is None or phase["window"] == "post_treatment" or point.days is None:
+        return point, phase
+    return Timepoint(point.raw, point.days, point.hours, phase["window"]), phase
 
 
 def _timepoint(label: str, time_frame: str, found: Classification) -> Timepoint:

@@ -179,9 +179,9 @@ def test_escape_trd_remission_with_risk_difference() -> None:
     assert (composite["outcome_kind"], composite["events"], composite["timepoint_days"]) == ("remission", 48, 224)
 
 
-def _relapse_free(title: str) -> dict[str, Any]:
+def _relapse_free(title: str, time_frame: str = "Week 24") -> dict[str, Any]:
     measure = {
-        "title": title, "paramType": "NUMBER", "unitOfMeasure": "percentage of participants", "timeFrame": "Week 24",
+        "title": title, "paramType": "NUMBER", "unitOfMeasure": "percentage of participants", "timeFrame": time_frame,
         "groups": [{"id": "OG000", "title": "Esketamine"}],
         "denoms": [{"units": "Participants", "counts": [{"groupId": "OG000", "value": "100"}]}],
         "classes": [{"categories": [{"measurements": [{"groupId": "OG000", "value": "70.0"}]}]}],
@@ -276,3 +276,18 @@ def test_input_is_plain_core_rows() -> None:
         row["json_path"] == "resultsSection.outcomeMeasuresModule.outcomeMeasures[3].classes[0].categories[0]"
         ".measurements[0]"
     )
+
+
+def test_the_trials_own_phase_names_the_window() -> None:
+    induction = _relapse_free("Double-blind Induction Phase: Percentage of Participants With Response", "Week 8")
+    assert (induction["outcome_kind"], induction["timepoint_days"], induction["time_window"]) == (
+        "response", 56.0, "induction")
+    plain = _relapse_free("Percentage of Participants With Response", "Week 8")
+    assert plain["time_window"] == "maintenance"
+
+
+def test_post_treatment_phase_rows_are_kept_out_of_pools() -> None:
+    """TRANSFORM-3's posttreatment phase: every arm is off esketamine, so no active-drug maintenance row."""
+    rows = [r for r in registry_rows(wrap("NCT02918318")) if "post_treatment_phase" in r["flag"]]
+    assert len(rows) == 8 and {r["outcome_kind"] for r in rows} == {"time_to_relapse"}
+    assert usable_rows(pd.DataFrame(rows)).empty
