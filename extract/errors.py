@@ -27,3 +27,21 @@ class MalformedResponse(EvidenceError):
 
 class SnapshotError(EvidenceError):
     """A snapshot directory is missing, empty or inconsistent with its manifest."""
+
+
+class IncompleteFetch(EvidenceError):
+    """A source answered with fewer records than it found, even when asked again: the run is `partial`.
+
+    `missing` labels each record (or shortfall) that did not arrive; the message names the first few.
+    """
+
+    SHOWN = 20
+
+    def __init__(self, missing: list[str]) -> None:
+        shown = ", ".join(missing[: self.SHOWN])
+        extra = len(missing) - self.SHOWN
+        more = f" and {extra} more (all in meta.refresh_run.error)" if extra > 0 else ""
+        super().__init__(f"partial: {len(missing)} records did not arrive, even when asked again: {shown}{more}; "
+                         "what did arrive is stored and built, run recorded as `partial`")
+        self.missing = missing
+        self.counts: dict[str, int] = {}

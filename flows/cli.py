@@ -6,12 +6,14 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ketamine_evidence.errors import ConfigError, EvidenceError
+from ketamine_evidence.flows import review_cli
 from ketamine_evidence.flows.errors import prefect_failure
 from ketamine_evidence.flows.settings import RefreshOptions, check_since, parse_since, tool_version
+from ketamine_evidence.flows.sql_command import add_commands as add_sql_commands
 from ketamine_evidence.warehouse.db import DB_ENV, DEFAULT_DB, default_db
 
 EXIT_ERROR = 2
@@ -60,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--ctgov-cond", help="override the ClinicalTrials.gov query.cond")
     refresh.add_argument("--ctgov-intr", help="override the ClinicalTrials.gov query.intr")
     refresh.add_argument("--pubmed-query", help="override the PubMed search term")
+    refresh.add_argument("--decisions", metavar="FILE", help="load a review decisions file before the build")
+    _add_verified_only(refresh)
 
     status = sub.add_parser("status", help="what the database holds, last runs and their counts")
     _add_db(status)
@@ -68,17 +72,25 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary = sub.add_parser("dictionary", help="write the data dictionary (Markdown) from the SQL files")
     dictionary.add_argument("--output", default="-", help="file to write (default: stdout)")
     _add_analyst_commands(sub)
+    COMMANDS.update(add_sql_commands(sub, _add_db))
+    review_cli.register(sub)
     return parser
+
+
+def _add_verified_only(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--verified-only", action="store_true", help="pools and verdicts from checked rows only")
 
 
 def _add_analyst_commands(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="write the HTML and Markdown evidence report with forest plots")
     _add_db(report)
     report.add_argument("--output", default="report", metavar="DIR", help="directory to write (default: ./report)")
+    _add_verified_only(report)
 
     claims = sub.add_parser("claims", help="print the article's claims, with verdicts when the database exists")
     _add_db(claims)
     claims.add_argument("--claims", metavar="FILE", help="claims file (default: transform/claims.yaml)")
+    _add_verified_only(claims)
 
     export = sub.add_parser("export", help="write every marts table, core.outcome and core.screening to DIR")
     _add_db(export)
@@ -88,6 +100,7 @@ def _add_analyst_commands(sub: argparse._SubParsersAction) -> None:
 
 def _refresh(args: argparse.Namespace) -> int:
     from ketamine_evidence.flows.refresh import refresh
+    from ketamine_evidence.warehouse.lock import check_free
 
     mode = "offline" if args.offline else "snapshot" if args.snapshot else "live"
     check_since(mode, args.since)
@@ -95,11 +108,12 @@ def _refresh(args: argparse.Namespace) -> int:
         db=args.db, mode=mode, snapshot=args.snapshot, record=args.record,
         since=None if args.since == "last" else parse_since(args.since),
         ctgov_cond=args.ctgov_cond, ctgov_intr=args.ctgov_intr, pubmed_query=args.pubmed_query)
+    check_free(options.db)  # before Prefect starts its server: a second refresh fails at once
     _quiet_known_errors()
     try:
         refresh(db=options.db, mode=options.mode, snapshot=options.snapshot, record=options.record,
                 since=args.since, ctgov_cond=options.ctgov_cond, ctgov_intr=options.ctgov_intr,
-                pubmed_query=options.pubmed_query)
+                pubmed_query=options.pubmed_query, decisions=args.decisions, verified_only=args.verified_only)
     except Exception as exc:
         problem = prefect_failure(exc)
         if problem is None:
@@ -143,7 +157,7 @@ def _report(args: argparse.Namespace) -> int:
 
     con = connect(args.db, read_only=True)
     try:
-        files = write_report(con, args.output)
+        files = write_report(con, args.output, verified_only=args.verified_only)
     finally:
         con.close()
     print(f"Report: {files.html.resolve()}")
@@ -158,10 +172,13 @@ def _claims(args: argparse.Namespace) -> int:
 
     claims = load_claims(args.claims) if args.claims else load_claims()
     found = None
+    if not Path(args.db).exists():
+        print(f"ketamine-evidence claims: no warehouse at {args.db}, so no verdicts (run `ketamine-evidence "
+              "refresh` first)", file=sys.stderr)
     if Path(args.db).exists():
         con = connect(args.db, read_only=True)
         try:
-            found = verdicts(con, claims if args.claims else None)
+            found = verdicts(con, claims if args.claims else None, verified_only=args.verified_only)
         finally:
             con.close()
     sys.stdout.write(claims_text(claims, found))
@@ -183,17 +200,33 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "refresh": _refresh, "status": _status, "dictionary": _dictionary, "report": _report, "claims": _claims,
     "export": _export,
 }
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """User mistakes, caught before anything is opened, created or written."""
+    from ketamine_evidence.warehouse.dbfile import check_db_path
+
+    if getattr(args, "db", None):
+        check_db_path(args.db, writing=args.command == "refresh")
+    if args.command == "status" and args.runs < 0:
+        raise ConfigError(f"--runs must be 0 or more, not {args.runs}")
+    output = Path(args.output) if args.command in ("dictionary", "report", "export") else None
+    if args.command == "dictionary" and args.output != "-" and output and not output.absolute().parent.is_dir():
+        raise ConfigError(f"--output {args.output}: folder {output.absolute().parent} does not exist")
+    if args.command in ("report", "export") and output and output.exists() and not output.is_dir():
+        raise ConfigError(f"{'--output ' if args.command == 'report' else ''}{args.output}: is a file; give a folder")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        _check_args(args)
+        return COMMANDS.get(args.command, review_cli.run)(args)
     except EvidenceError as exc:
         kind = "option error" if isinstance(exc, ConfigError) else "error"
         print(f"ketamine-evidence {args.command}: {kind}: {exc}", file=sys.stderr)

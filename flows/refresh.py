@@ -14,8 +14,8 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from prefect.tasks import Task
 
-from ketamine_evidence.extract.errors import SourceUnavailable
-from ketamine_evidence.flows import fetch, steps
+from ketamine_evidence.extract.errors import IncompleteFetch, SourceUnavailable
+from ketamine_evidence.flows import fetch, review_cli, steps
 from ketamine_evidence.flows.fetch import Fetched
 from ketamine_evidence.flows.settings import RefreshOptions, check_since
 from ketamine_evidence.warehouse.db import default_db, opened
@@ -44,6 +44,8 @@ open_run = STEP(steps.open_run)
 stored_pmids = STEP(steps.stored_pmids)
 land_raw = STEP(steps.land_raw)
 build_warehouse = STEP(steps.build_warehouse)
+build_verified_warehouse = STEP(review_cli.build_verified)
+load_decisions = STEP(review_cli.load_decisions)
 record_history = STEP(steps.record_history)
 close_run = STEP(steps.close_run)
 
@@ -69,11 +71,12 @@ def fetch_sources(options: RefreshOptions, root: str) -> list[Fetched | Exceptio
     return [fetch.outcome(pending) for pending in started]
 
 
-def task_steps() -> steps.Steps:
+def task_steps(verified_only: bool = False) -> steps.Steps:
     """The refresh steps as this module's tasks, looked up when a run starts (a test may swap one)."""
     return steps.Steps(
         open_run=open_run, fetch_sources=fetch_sources, stored_pmids=stored_pmids,
-        fetch_cited_articles=fetch_cited_articles, land_raw=land_raw, build_warehouse=build_warehouse,
+        fetch_cited_articles=fetch_cited_articles, land_raw=land_raw,
+        build_warehouse=build_verified_warehouse if verified_only else build_warehouse,
         record_history=record_history, close_run=close_run)
 
 
@@ -97,11 +100,14 @@ def refresh(
     ctgov_cond: str | None = None,
     ctgov_intr: str | None = None,
     pubmed_query: str | None = None,
+    decisions: str | None = None,
+    verified_only: bool = False,
 ) -> dict[str, object]:
     """Refresh the warehouse: live (optionally recorded), a snapshot replay, or the bundled sample.
 
     `since` is an ISO date, or `last` for the start of the last successful live run; `db` defaults
-    to $KETAMINE_EVIDENCE_DB, else data/ketamine_evidence.duckdb.
+    to $KETAMINE_EVIDENCE_DB, else data/ketamine_evidence.duckdb. `decisions` is a review decisions
+    file loaded before the build; `verified_only` pools checked rows only.
     """
     db = db or default_db()
     check_since(mode, since)
@@ -109,6 +115,10 @@ def refresh(
                              since=resolve_since(db, since), ctgov_cond=ctgov_cond,
                              ctgov_intr=ctgov_intr, pubmed_query=pubmed_query)
     run_id = steps.new_run_id()
-    counts = steps.run_refresh(options, run_id, steps=task_steps(), warn=get_run_logger().warning)
+    try:
+        counts = steps.run_refresh(options, run_id, steps=task_steps(), warn=get_run_logger().warning)
+    except IncompleteFetch as partial:  # built, but not whole: summarise it, then fail the flow run
+        publish_summary(options, run_id, partial.counts)
+        raise
     publish_summary(options, run_id, counts)
     return {"run_id": run_id, **counts}

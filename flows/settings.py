@@ -43,6 +43,9 @@ class RefreshOptions:
         check_since(self.mode, self.since)
         if self.mode != "live" and self.record:
             raise ConfigError("--record only applies to live runs (it saves what a live run fetched)")
+        queries = [f"--{k.replace('_', '-')}" for k in ("ctgov_cond", "ctgov_intr", "pubmed_query") if getattr(self, k)]
+        if self.mode != "live" and queries:
+            raise ConfigError(f"{queries[0]} only applies to live runs (a replay loads the snapshot's own search)")
         if self.record and Path(self.record).is_dir() and any(Path(self.record).iterdir()):
             raise ConfigError(f"--record {self.record}: directory is not empty; give a new or empty one")
 

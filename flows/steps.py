@@ -4,7 +4,9 @@
 
 No Prefect here. Tests and `tests.flow_support.build_sample` call these directly; the `refresh` flow
 runs the same `run_refresh` with each step wrapped in a Prefect task (`Steps` says which is which).
-Every step opens the DuckDB file itself, so a task never holds a connection across steps.
+Every step opens the DuckDB file itself, so a task never holds a connection across steps and readers
+(`status`, `report`) can open the file between steps; a step waits for such a reader to close it.
+The whole run holds `<db>.lock` (warehouse/lock.py), so two refreshes never share a file.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ketamine_evidence.errors import EvidenceError
-from ketamine_evidence.extract.errors import SnapshotError
+from ketamine_evidence.extract.errors import IncompleteFetch, SnapshotError
 from ketamine_evidence.extract.snapshot import read_snapshot, utcnow
 from ketamine_evidence.flows import fetch
 from ketamine_evidence.flows.fetch import Fetched
@@ -28,7 +30,8 @@ from ketamine_evidence.warehouse import build as warehouse_build
 from ketamine_evidence.warehouse import history
 from ketamine_evidence.warehouse.db import opened
 from ketamine_evidence.warehouse.ingest import ingest_snapshot, missing_cited_pmids
-from ketamine_evidence.warehouse.load import abandon_stale_runs, finish_run, last_live_run_date, start_run
+from ketamine_evidence.warehouse.load import finish_run, last_live_run_date, start_run
+from ketamine_evidence.warehouse.lock import abandon_orphaned_runs, opened_for_writing, run_lock
 
 Clock = Callable[[], datetime]
 Warn = Callable[[str], None]
@@ -48,37 +51,42 @@ def resolve_since(db: str, since: str | None) -> date | None:
 
 
 def open_run(options: RefreshOptions, run_id: str, snapshot_dir: str, started_at: datetime) -> None:
-    """Mark runs a killed process left `running` as abandoned, then record this one as `running`."""
-    with opened(options.db) as con:
-        abandon_stale_runs(con, started_at)
+    """Mark runs a killed process left `running` as abandoned, then record this one as `running`.
+
+    Called under the run lock, so no other refresh of this file is alive: any `running` run is dead.
+    """
+    with opened_for_writing(options.db) as con:
+        for orphan in abandon_orphaned_runs(con, started_at):
+            _log.warning(f"run {orphan} was left `running` by a process that ended; marked `abandoned`")
         start_run(con, run_id, mode=options.mode, snapshot_dir=snapshot_dir, since=options.since,
                   parameters=options.as_parameters(), tool_version=tool_version(), started_at=started_at)
 
 
 def stored_pmids(options: RefreshOptions) -> set[str]:
-    with opened(options.db) as con:
+    with opened_for_writing(options.db) as con:
         return {pmid for (pmid,) in con.execute("select pmid from raw.pubmed_article_current").fetchall()}
 
 
 def land_raw(options: RefreshOptions, snapshot_dir: str, run_id: str) -> dict[str, int]:
-    with opened(options.db) as con:
+    with opened_for_writing(options.db) as con:
         return ingest_snapshot(con, read_snapshot(snapshot_dir), run_id).as_run_counts()
 
 
 def build_warehouse(options: RefreshOptions) -> dict[str, int]:
-    with opened(options.db) as con:
+    with opened_for_writing(options.db) as con:
         return vars(warehouse_build.build(con))
 
 
 def record_history(options: RefreshOptions, run_id: str) -> None:
-    with opened(options.db) as con:
+    with opened_for_writing(options.db) as con:
         history.record_history(con, run_id)
 
 
 def close_run(options: RefreshOptions, run_id: str, counts: dict[str, int], error: str | None,
-              finished_at: datetime) -> None:
-    with opened(options.db) as con:
-        finish_run(con, run_id, status="failed" if error else "success", finished_at=finished_at,
+              finished_at: datetime, status: str | None = None) -> None:
+    """Record how the run ended: `status` (`partial`), else failed with an error, else success."""
+    with opened_for_writing(options.db) as con:
+        finish_run(con, run_id, status=status or ("failed" if error else "success"), finished_at=finished_at,
                    counts=counts, error=error)
 
 
@@ -93,14 +101,20 @@ class Steps:
     land_raw: Callable[[RefreshOptions, str, str], dict[str, int]] = land_raw
     build_warehouse: Callable[[RefreshOptions], dict[str, int]] = build_warehouse
     record_history: Callable[[RefreshOptions, str], None] = record_history
-    close_run: Callable[[RefreshOptions, str, dict[str, int], str | None, datetime], None] = close_run
+    close_run: Callable[[RefreshOptions, str, dict[str, int], str | None, datetime, str | None], None] = close_run
 
 
 PLAIN = Steps()
 
 
-def record_live(options: RefreshOptions, root: Path, steps: Steps = PLAIN) -> Exception | None:
-    """Fetch both sources concurrently into `root` as a snapshot; the first failure is returned.
+@dataclass(frozen=True)
+class LiveFetch:
+    failure: Exception | None
+    missing: list[str]
+
+
+def record_live(options: RefreshOptions, root: Path, steps: Steps = PLAIN) -> LiveFetch:
+    """Fetch both sources concurrently into `root` as a snapshot: the first failure, and what did not arrive.
 
     Whatever was fetched before a failure is still written to the snapshot (and then landed), so
     a PubMed outage does not throw away a finished ClinicalTrials.gov fetch.
@@ -117,7 +131,7 @@ def record_live(options: RefreshOptions, root: Path, steps: Steps = PLAIN) -> Ex
         except Exception as exc:
             failures.append(exc)
     fetch.finish_recording(options, root, fetched)
-    return failures[0] if failures else None
+    return LiveFetch(failures[0] if failures else None, [m for part in fetched for m in part.missing])
 
 
 def failure_message(exc: Exception) -> str:
@@ -126,19 +140,25 @@ def failure_message(exc: Exception) -> str:
 
 def run_refresh(options: RefreshOptions, run_id: str, *, steps: Steps = PLAIN, clock: Clock = utcnow,
                 warn: Warn = _log.warning) -> dict[str, int]:
-    """One whole refresh; returns the run's counts. A failure is recorded in meta.refresh_run, then raised.
+    """One whole refresh, holding the file's run lock; returns the run's counts. A failure is recorded in
+    meta.refresh_run, then raised; another refresh holding the lock gives `RunLocked` at once.
 
-    After a failed fetch, what did arrive still lands in raw; core is not rebuilt. `clock` is read
+    After a failed fetch, what did arrive still lands in raw; core is not rebuilt. When records did
+    not arrive even when asked again, what did arrive is landed and built, the run is recorded as
+    `partial` with the missing records in its error, and `IncompleteFetch` is raised. `clock` is read
     once when the run opens and once when it closes.
     """
-    live_dir = None
-    if options.mode == "live":
-        live_dir = Path(options.record) if options.record else Path(tempfile.mkdtemp(prefix="ke-live-"))
-    try:
-        return _run(options, run_id, live_dir, steps, clock, warn)
-    finally:
-        if live_dir is not None and not options.record:
-            shutil.rmtree(live_dir, ignore_errors=True)
+    with run_lock(options.db, run_id, utcnow().isoformat()) as lock:
+        live_dir = None
+        if options.mode == "live":
+            live_dir = Path(options.record) if options.record else Path(tempfile.mkdtemp(prefix="ke-live-"))
+            if not options.record:
+                lock.note_live_dir(str(live_dir))  # so the next run removes it if this process is killed
+        try:
+            return _run(options, run_id, live_dir, steps, clock, warn)
+        finally:
+            if live_dir is not None and not options.record:
+                shutil.rmtree(live_dir, ignore_errors=True)
 
 
 def _run(options: RefreshOptions, run_id: str, live_dir: Path | None, steps: Steps, clock: Clock,
@@ -147,17 +167,22 @@ def _run(options: RefreshOptions, run_id: str, live_dir: Path | None, steps: Ste
     steps.open_run(options, run_id, source_dir, clock())
     counts: dict[str, int] = {}
     try:
-        fetch_failure = record_live(options, live_dir, steps) if live_dir is not None else None
-        if fetch_failure:
+        fetched = record_live(options, live_dir, steps) if live_dir is not None else LiveFetch(None, [])
+        if fetched.failure:
             counts.update(_land_partial(options, source_dir, run_id, steps))
-            raise fetch_failure
+            raise fetched.failure
         counts.update(steps.land_raw(options, source_dir, run_id))
         counts.update(steps.build_warehouse(options))
         steps.record_history(options, run_id)
     except Exception as exc:
         _close_failed_run(options, run_id, counts, exc, steps, clock(), warn)
         raise
-    steps.close_run(options, run_id, counts, None, clock())
+    if fetched.missing:
+        steps.close_run(options, run_id, counts, "; ".join(fetched.missing), clock(), "partial")
+        incomplete = IncompleteFetch(fetched.missing)
+        incomplete.counts = counts
+        raise incomplete
+    steps.close_run(options, run_id, counts, None, clock(), None)
     return counts
 
 
@@ -176,6 +201,6 @@ def _close_failed_run(options: RefreshOptions, run_id: str, counts: dict[str, in
     A run left `running` is marked `abandoned` by the next run.
     """
     try:
-        steps.close_run(options, run_id, counts, failure_message(exc), finished_at)
+        steps.close_run(options, run_id, counts, failure_message(exc), finished_at, None)
     except Exception as failed:
         warn(f"could not record the failure of run {run_id}: {failed}")

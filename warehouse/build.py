@@ -48,12 +48,16 @@ def contract(qualified: str) -> Table:
     return found[qualified]
 
 
-def build(con: duckdb.DuckDBPyConnection, claims_path: str | None = None) -> BuildCounts:
-    """Recreate staging, core and marts; on any error nothing changes (the previous build stays)."""
+def build(con: duckdb.DuckDBPyConnection, claims_path: str | None = None, verified_only: bool = False) -> BuildCounts:
+    """Recreate staging, core and marts; on any error nothing changes (the previous build stays).
+
+    The review decisions stored in meta.review_decision are applied on every build; with
+    `verified_only` the main marts pool only the rows a person checked.
+    """
     claims = load_claims(claims_path) if claims_path else load_claims()  # a bad file stops here, before anything
     graph = models()
     with transaction(con):
-        run_models(con, graph, BuildContext(claims))
+        run_models(con, graph, BuildContext(claims, verified_only))
     return count_core(con)
 
 

@@ -494,6 +494,13 @@ MARTS_EVIDENCE_SUMMARY = Table(
         Column("prop_pi_upper", "DOUBLE", "upper 95% prediction interval of the proportion (k >= 3)"),
         Column("prop_tau2", "DOUBLE", "between-trial variance on the logit scale (DL)"),
         Column("prop_i2", "DOUBLE", "I2 of the logit proportions, percent"),
+        Column("prop_reml", "DOUBLE",
+               "pooled proportion in active arms (0..1), REML random effects on the logit scale"),
+        Column("prop_reml_ci_lower", "DOUBLE", "lower 95% CI of the REML pooled proportion (normal)"),
+        Column("prop_reml_ci_upper", "DOUBLE", "upper 95% CI of the REML pooled proportion (normal)"),
+        Column("prop_reml_pi_lower", "DOUBLE", "lower 95% prediction interval, REML (t, k-2 df; k >= 3)"),
+        Column("prop_reml_pi_upper", "DOUBLE", "upper 95% prediction interval, REML (t, k-2 df; k >= 3)"),
+        Column("prop_tau2_reml", "DOUBLE", "between-trial variance on the logit scale (REML)"),
         Column("rr_status", "VARCHAR", "RR pooling status (DL): pooled, single_study, no_events, no_data"),
         Column("rr_k", "INTEGER", "trials with a control arm entering the RR pool (double-zero trials excluded)"),
         Column("rr_dl", "DOUBLE", "pooled RR, DerSimonian-Laird random effects"),
@@ -506,10 +513,20 @@ MARTS_EVIDENCE_SUMMARY = Table(
         Column("rr_pm_ci_upper", "DOUBLE", "upper 95% CI of the PM RR (normal)"),
         Column("rr_pm_hk_ci_lower", "DOUBLE", "lower 95% CI of the PM RR, Hartung-Knapp"),
         Column("rr_pm_hk_ci_upper", "DOUBLE", "upper 95% CI of the PM RR, Hartung-Knapp"),
+        Column("rr_reml", "DOUBLE", "pooled RR, REML random effects (PyMetaAnalysis)"),
+        Column("rr_reml_ci_lower", "DOUBLE", "lower 95% CI of the REML RR (normal)"),
+        Column("rr_reml_ci_upper", "DOUBLE", "upper 95% CI of the REML RR (normal)"),
+        Column("rr_reml_hk_ci_lower", "DOUBLE", "lower 95% CI of the REML RR, Hartung-Knapp (t, k-1 df)"),
+        Column("rr_reml_hk_ci_upper", "DOUBLE", "upper 95% CI of the REML RR, Hartung-Knapp (t, k-1 df)"),
         Column("rr_pi_lower", "DOUBLE", "lower 95% prediction interval of the DL RR (t, k-2 df; k >= 3)"),
         Column("rr_pi_upper", "DOUBLE", "upper 95% prediction interval of the DL RR (t, k-2 df; k >= 3)"),
         Column("rr_tau2_dl", "DOUBLE", "between-trial variance of log RR, DerSimonian-Laird (truncated at 0)"),
         Column("rr_tau2_pm", "DOUBLE", "between-trial variance of log RR, Paule-Mandel"),
+        Column("rr_tau2_reml", "DOUBLE", "between-trial variance of log RR, REML"),
+        Column("rr_pm_pi_lower", "DOUBLE", "lower 95% prediction interval of the PM RR (t, k-2 df; k >= 3)"),
+        Column("rr_pm_pi_upper", "DOUBLE", "upper 95% prediction interval of the PM RR (t, k-2 df; k >= 3)"),
+        Column("rr_reml_pi_lower", "DOUBLE", "lower 95% prediction interval of the REML RR (t, k-2 df; k >= 3)"),
+        Column("rr_reml_pi_upper", "DOUBLE", "upper 95% prediction interval of the REML RR (t, k-2 df; k >= 3)"),
         Column("rr_i2", "DOUBLE", "I2 of the log RR (percent, Higgins (Q-df)/Q, truncated at 0)"),
         Column("rr_dropped", "INTEGER", "trials left out of the RR pool for zero events in both arms"),
         Column("or_status", "VARCHAR", "OR pooling status (DL): pooled, single_study, no_events, no_data"),
@@ -524,14 +541,26 @@ MARTS_EVIDENCE_SUMMARY = Table(
         Column("or_pm_ci_upper", "DOUBLE", "upper 95% CI of the PM OR (normal)"),
         Column("or_pm_hk_ci_lower", "DOUBLE", "lower 95% CI of the PM OR, Hartung-Knapp"),
         Column("or_pm_hk_ci_upper", "DOUBLE", "upper 95% CI of the PM OR, Hartung-Knapp"),
+        Column("or_reml", "DOUBLE", "pooled OR, REML random effects (PyMetaAnalysis)"),
+        Column("or_reml_ci_lower", "DOUBLE", "lower 95% CI of the REML OR (normal)"),
+        Column("or_reml_ci_upper", "DOUBLE", "upper 95% CI of the REML OR (normal)"),
+        Column("or_reml_hk_ci_lower", "DOUBLE", "lower 95% CI of the REML OR, Hartung-Knapp (t, k-1 df)"),
+        Column("or_reml_hk_ci_upper", "DOUBLE", "upper 95% CI of the REML OR, Hartung-Knapp (t, k-1 df)"),
         Column("or_pi_lower", "DOUBLE", "lower 95% prediction interval of the DL OR (t, k-2 df; k >= 3)"),
         Column("or_pi_upper", "DOUBLE", "upper 95% prediction interval of the DL OR (t, k-2 df; k >= 3)"),
         Column("or_tau2_dl", "DOUBLE", "between-trial variance of log OR, DerSimonian-Laird (truncated at 0)"),
         Column("or_tau2_pm", "DOUBLE", "between-trial variance of log OR, Paule-Mandel"),
+        Column("or_tau2_reml", "DOUBLE", "between-trial variance of log OR, REML"),
+        Column("or_pm_pi_lower", "DOUBLE", "lower 95% prediction interval of the PM OR (t, k-2 df; k >= 3)"),
+        Column("or_pm_pi_upper", "DOUBLE", "upper 95% prediction interval of the PM OR (t, k-2 df; k >= 3)"),
+        Column("or_reml_pi_lower", "DOUBLE", "lower 95% prediction interval of the REML OR (t, k-2 df; k >= 3)"),
+        Column("or_reml_pi_upper", "DOUBLE", "upper 95% prediction interval of the REML OR (t, k-2 df; k >= 3)"),
         Column("or_i2", "DOUBLE", "I2 of the log OR (percent, Higgins (Q-df)/Q, truncated at 0)"),
         Column("or_dropped", "INTEGER", "trials left out of the OR pool for zero events in both arms"),
         Column("study_keys", "VARCHAR[]", "study keys (nct_id or PMID:...) of the contributing trials"),
         Column("outcome_ids", "VARCHAR[]", "core.outcome ids of the arm rows that entered the pools"),
+        Column("n_rows", "INTEGER", "arm rows that entered the pools"),
+        Column("n_rows_checked", "INTEGER", "of those, rows a person accepted, corrected or added"),
     ),
 )
 
@@ -578,6 +607,57 @@ MARTS_CLAIM_CHECK = Table(
         Column("trial_timepoint_days", "DOUBLE", "timepoint of the trial row, days"),
         Column("trial_comparator_type", "VARCHAR", "comparator type of the trial row"),
         Column("mismatch", "VARCHAR", "for misattributed: how the matching evidence differs from the claim's scope"),
+        Column("pooled_rows", "INTEGER", "core.outcome_curated rows behind the pooled estimate (or the trial figure)"),
+        Column("pooled_rows_checked", "INTEGER", "of those, rows a person accepted, corrected or added"),
+        Column("trial_checked_by", "VARCHAR",
+               "reviewers who checked the trial figure's row, comma-separated; NULL when machine-extracted"),
+    ),
+)
+
+
+REVIEW_STATUSES = ("machine", "accepted", "corrected", "rejected", "added", "conflict")
+DECISION_STATES = ("applied", "superseded", "settled", "conflict", "orphaned")
+
+REVIEW_COLUMNS = (
+    Column("review_status", "VARCHAR NOT NULL",
+           "machine (no settled decision), accepted, corrected, rejected, added (by a person) or conflict (reviewers "
+           "disagree, not yet adjudicated: counts as machine)"),
+    Column("reviewed_by", "VARCHAR[] NOT NULL", "reviewers whose decision is applied to the row, [] when none"),
+    Column("corrected_columns", "VARCHAR[] NOT NULL", "columns whose value a person corrected, [] when none"),
+    Column("machine_values", "JSON", "corrected rows: the corrected columns as extracted, else NULL"),
+    Column("checked", "BOOLEAN NOT NULL", "a person accepted, corrected or added the row"),
+    Column("in_synthesis", "BOOLEAN NOT NULL",
+           "the row may enter pools and verdicts: not rejected, and not held for review unless checked"),
+)
+
+CORE_OUTCOME_CURATED = Table(
+    "core.outcome_curated",
+    "core.outcome with the settled review decisions applied (meta.review_decision): corrected values, rejected rows "
+    "marked, added figures; pools and verdicts read the rows with in_synthesis",
+    (*CORE_OUTCOME.columns, *REVIEW_COLUMNS),
+)
+
+CORE_REVIEW_DECISION = Table(
+    "core.review_decision",
+    "every stored review decision and what became of it in this build: applied, superseded, settled, in conflict "
+    "or orphaned",
+    (
+        Column("decision_id", "VARCHAR NOT NULL", "meta.review_decision id"),
+        Column("decided_at", "TIMESTAMP", "when it was applied"),
+        Column("reviewer", "VARCHAR", "who decided"),
+        Column("decision", "VARCHAR", "accept, reject, correct or add"),
+        Column("adjudicated", "BOOLEAN", "applied with --adjudicate"),
+        Column("record_id", "VARCHAR", "NCT id or PMID of the decided figure"),
+        Column("outcome_kind", "VARCHAR", "outcome kind of the decided figure"),
+        Column("arm_label", "VARCHAR", "arm label of the decided figure"),
+        Column("evidence", "VARCHAR", "json_path, or the span text"),
+        Column("outcome_id", "VARCHAR",
+               "core.outcome_curated row the decision finds in this build, NULL when orphaned"),
+        Column("state", "VARCHAR NOT NULL",
+               "applied (it decides the row), superseded (the same reviewer decided again later), settled (an "
+               "adjudication overrules it), conflict (reviewers disagree, no adjudication yet) or orphaned (no "
+               "current row matches its key: it is kept and never applied to another figure)"),
+        Column("detail", "VARCHAR", "why it is orphaned or in conflict"),
     ),
 )
 
@@ -613,3 +693,16 @@ MARTS_EVIDENCE_SUMMARY = _declare(
     rr_status=STATUSES, or_status=STATUSES,
 )
 MARTS_CLAIM_CHECK = _declare(MARTS_CLAIM_CHECK, ("claim_id",), metric=tuple(sorted(METRICS)), verdict=VERDICTS)
+CORE_OUTCOME_CURATED = _declare(
+    CORE_OUTCOME_CURATED, CORE_OUTCOME.key, review_status=REVIEW_STATUSES,
+    **{c.name: c.accepted for c in CORE_OUTCOME.columns if c.accepted},
+)
+CORE_REVIEW_DECISION = _declare(CORE_REVIEW_DECISION, ("decision_id",), state=DECISION_STATES)
+
+
+def _verified(table: Table, qualified: str) -> Table:
+    return replace(table, qualified=qualified, summary=f"{table.summary}, from checked rows only (--verified-only)")
+
+
+MARTS_EVIDENCE_SUMMARY_VERIFIED = _verified(MARTS_EVIDENCE_SUMMARY, "marts.evidence_summary_verified")
+MARTS_CLAIM_CHECK_VERIFIED = _verified(MARTS_CLAIM_CHECK, "marts.claim_check_verified")

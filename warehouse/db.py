@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,11 +11,15 @@ from pathlib import Path
 import duckdb
 
 from ketamine_evidence.errors import ConfigError
-from ketamine_evidence.warehouse.errors import DatabaseLocked
+from ketamine_evidence.warehouse.errors import DatabaseLocked, StorageFormatError
 from ketamine_evidence.warehouse.sql_files import run_layer
 
 DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"
 DB_ENV = "KETAMINE_EVIDENCE_DB"
+# DuckDB 2.0 writes storage format v2.0.0 by default, which no DuckDB before 2.0 opens (the duckdb CLI on
+# PyPI is 1.5). Format v1.0.0 (what `v1.1.0` selects) opens in DuckDB 1.0 and later.
+STORAGE_VERSION = "v1.1.0"
+STORAGE_CONFIG: dict[str, str | bool | int | float | list[str]] = {"storage_compatibility_version": STORAGE_VERSION}
 
 
 def default_db() -> str:
@@ -23,20 +28,93 @@ def default_db() -> str:
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a file held by another process gives `DatabaseLocked`, not a traceback."""
+    """Open the warehouse; a file held by another process gives `DatabaseLocked`, not a traceback.
+
+    New files are written in the storage format of `STORAGE_VERSION`. Opening an existing file in a
+    newer format for writing gives `StorageFormatError`, which says how to convert it.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise DatabaseLocked(f"{path} does not exist yet; run `ketamine-evidence refresh` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        # only writers pass the setting: a reader needs none, and DuckDB refuses a second in-process
+        # connection to one file with a different configuration
+        con = duckdb.connect(str(path), read_only=read_only, config={} if read_only else STORAGE_CONFIG)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseLocked(
                 f"{path} is open in another process (DuckDB allows one writer); close it and retry"
             ) from None
         raise
+    if not read_only:
+        _refuse_newer_storage(con, path)
+    return con
+
+
+def storage_version(con: duckdb.DuckDBPyConnection, database: str | None = None) -> str:
+    """The storage format DuckDB reports for a database of the connection, e.g. `v1.0.0+`."""
+    rows = con.execute(
+        "select tags['storage_version'] from duckdb_databases() where database_name = coalesce(?, current_database())",
+        [database]).fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] else "unknown"
+
+
+def readable_by_old_duckdb(version: str) -> bool:
+    """True for the formats DuckDB 1.1 reads (`v0.10.0+`, `v1.0.0+`; DuckDB 1.1 added none of its own)."""
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+\+?", version)
+    return match is not None and (int(match[1]), int(match[2])) <= (1, 1)
+
+
+def _refuse_newer_storage(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = storage_version(con)
+    if readable_by_old_duckdb(version):
+        return
+    con.close()
+    raise StorageFormatError(
+        f"{path} is in DuckDB's {version} storage format, which the duckdb CLI 1.5 and DuckDB before 2.0 cannot "
+        f"open; convert it with `ketamine-evidence migrate-storage --db {path}` (or rebuild it by replaying your "
+        "snapshots into a new --db file)")
+
+
+def migrate_storage(path: str | Path) -> Path:
+    """Copy every schema, table, view and sequence of `path` into a file in `STORAGE_VERSION`'s format and
+    put it in its place; the original is kept beside it (returned). Row counts are compared first."""
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseLocked(f"{path} does not exist")
+    backup = path.with_name(path.name + ".storage-backup")
+    fresh = path.with_name(path.name + ".migrating")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("attach ? as old (read_only)", [str(path)])
+        con.execute(f"attach ? as fresh (storage_version '{STORAGE_VERSION}')", [str(fresh)])
+        con.execute("copy from database old to fresh")
+        _check_copied(con)
+    except duckdb.IOException as exc:
+        raise DatabaseLocked(f"{path} could not be read for conversion: {str(exc).splitlines()[0]}") from None
+    finally:
+        con.close()
+    path.replace(backup)
+    fresh.replace(path)
+    return backup
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, int]:
+    tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = ?",
+                         [database]).fetchall()
+    counts = {}
+    for schema, table in tables:
+        query = f'select count(*) from "{database}"."{schema}"."{table}"'
+        counts[f"{schema}.{table}"] = con.execute(query).fetchall()[0][0]
+    return counts
+
+
+def _check_copied(con: duckdb.DuckDBPyConnection) -> None:
+    if _row_counts(con, "old") != _row_counts(con, "fresh"):
+        raise StorageFormatError("the converted copy differs from the original; the original is unchanged")
 
 
 # Columns added after a table first shipped: existing warehouse files get them on open.

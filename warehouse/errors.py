@@ -11,3 +11,11 @@ class DatabaseLocked(EvidenceError):
 
 class BuildError(EvidenceError):
     """A model of the warehouse build failed or broke its declared contract."""
+
+
+class StorageFormatError(EvidenceError):
+    """A warehouse file is in a DuckDB storage format that older DuckDB tools cannot open."""
+
+
+class ReviewError(EvidenceError):
+    """A review sheet or decisions file that cannot be applied: names the file and row."""

@@ -22,10 +22,13 @@ from ketamine_evidence.transform.meta import evidence_summary
 from ketamine_evidence.transform.outcomes import outcome_rows, screening_rows
 from ketamine_evidence.transform.verdicts import check_claims
 from ketamine_evidence.warehouse import contracts as c
+from ketamine_evidence.warehouse.curation import Records, curate
 from ketamine_evidence.warehouse.frames import insert_frame, insert_rows
 from ketamine_evidence.warehouse.graph import Model, python_model
 from ketamine_evidence.warehouse.registry_input import READS as REGISTRY_READS
 from ketamine_evidence.warehouse.registry_input import registry_studies
+from ketamine_evidence.warehouse.review import record_texts, stored_decisions
+from ketamine_evidence.warehouse.synthesis import pool_review_counts, with_review_counts
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -82,8 +85,9 @@ CTGOV_STAGING = (
     c.STAGING_CTGOV_FLOW_MILESTONE,
 )
 LATEST_STUDIES = "select payload, sha256 from raw.ctgov_study_current order by nct_id"
-# Rows a person still has to confirm (core.outcome.needs_review) are shown but never pooled or judged.
-SYNTHESIS_ROWS = "select * from core.outcome where not needs_review"
+# Curated rows (review decisions applied): never rejected ones, held ones only once a person checked them.
+SYNTHESIS_ROWS = "select * from core.outcome_curated where in_synthesis"
+VERIFIED_ROWS = f"{SYNTHESIS_ROWS} and checked"
 LATEST_ARTICLES = "select payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
 
 
@@ -92,6 +96,7 @@ class BuildContext:
     """What the models of one build share: the validated claims, and the parsed latest studies."""
 
     claims: list[Claim]
+    verified_only: bool = False  # the main marts from checked rows only (refresh --verified-only)
     _studies: list[tuple[dict[str, Any], str]] | None = field(default=None, repr=False)
 
     def studies(self, con: duckdb.DuckDBPyConnection) -> list[tuple[dict[str, Any], str]]:
@@ -99,6 +104,10 @@ class BuildContext:
         if self._studies is None:
             self._studies = [(json.loads(p), sha) for p, sha in con.execute(LATEST_STUDIES).fetchall()]
         return self._studies
+
+    @property
+    def synthesis_rows(self) -> str:
+        return VERIFIED_ROWS if self.verified_only else SYNTHESIS_ROWS
 
 
 def _staging_rows(studies: list[tuple[dict[str, Any], str]]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -162,20 +171,64 @@ def claims(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     insert_frame(con, "marts.claims", claims_frame(context.claims))
 
 
-@python_model(reads=["core.outcome"], writes=[c.MARTS_EVIDENCE_SUMMARY])
-def summary(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
-    """Pooled estimates per comparable group (transform.meta)."""
-    insert_frame(con, "marts.evidence_summary", evidence_summary(con.execute(SYNTHESIS_ROWS).df()))
+def _records_for_adds(con: duckdb.DuckDBPyConnection) -> Records:
+    populations = con.execute(
+        "select study_key, mode(population) from core.outcome where population is not null group by study_key"
+    ).fetchall()
+    return Records(record_texts(con), _links(con), dict(populations))
 
 
-@python_model(reads=["core.outcome", "marts.evidence_summary", "marts.claims"], writes=[c.MARTS_CLAIM_CHECK])
+@python_model(reads=["core.outcome", "meta.review_decision", "core.publication", "core.study_publication",
+                     "raw.ctgov_study_current"],
+              writes=[c.CORE_OUTCOME_CURATED, c.CORE_REVIEW_DECISION])
+def curated_outcomes(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
+    """core.outcome with the stored review decisions applied (warehouse.curation), and each decision's state."""
+    rows = _records(con, "select * from core.outcome order by outcome_id")
+    for row in rows:
+        row["flag"] = list(row["flag"])
+    curated, states = curate(rows, stored_decisions(con), _records_for_adds(con))
+    insert_rows(con, "core.outcome_curated", curated)
+    insert_rows(con, "core.review_decision", states)
+
+
+def _summary(con: duckdb.DuckDBPyConnection, rows_sql: str, table: str) -> None:
+    frame = evidence_summary(con.execute(rows_sql).df())
+    insert_frame(con, table, with_review_counts(con, frame))
+
+
+def _claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext, rows_sql: str, summary: str,
+                 table: str) -> None:
+    outcomes_frame = con.execute(rows_sql).df()
+    summary_frame = con.execute(f"select * from {summary}").df()
+    checked = check_claims(context.claims, summary_frame, outcomes_frame)
+    insert_frame(con, table, pool_review_counts(con, context.claims, checked, outcomes_frame))
+
+
+@python_model(reads=["core.outcome_curated"], writes=[c.MARTS_EVIDENCE_SUMMARY])
+def summary(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    """Pooled estimates per comparable group (transform.meta), from the curated rows."""
+    _summary(con, context.synthesis_rows, "marts.evidence_summary")
+
+
+@python_model(reads=["core.outcome_curated", "marts.evidence_summary", "marts.claims"], writes=[c.MARTS_CLAIM_CHECK])
 def claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     """A verdict per claim (transform.verdicts); marts.claims is read so the verdicts follow the claims."""
-    outcomes_frame = con.execute(SYNTHESIS_ROWS).df()
-    summary_frame = con.execute("select * from marts.evidence_summary").df()
-    insert_frame(con, "marts.claim_check", check_claims(context.claims, summary_frame, outcomes_frame))
+    _claim_check(con, context, context.synthesis_rows, "marts.evidence_summary", "marts.claim_check")
+
+
+@python_model(reads=["core.outcome_curated"], writes=[c.MARTS_EVIDENCE_SUMMARY_VERIFIED])
+def summary_verified(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
+    """The same pools from checked rows only, for `report --verified-only` and `claims --verified-only`."""
+    _summary(con, VERIFIED_ROWS, "marts.evidence_summary_verified")
+
+
+@python_model(reads=["core.outcome_curated", "marts.evidence_summary_verified", "marts.claims"],
+              writes=[c.MARTS_CLAIM_CHECK_VERIFIED])
+def claim_check_verified(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    _claim_check(con, context, VERIFIED_ROWS, "marts.evidence_summary_verified", "marts.claim_check_verified")
 
 
 PYTHON_MODELS: tuple[Model, ...] = (
-    ctgov_staging, pubmed_staging, drugs, outcomes, screening, claims, summary, claim_check,
+    ctgov_staging, pubmed_staging, drugs, outcomes, screening, curated_outcomes, claims, summary, claim_check,
+    summary_verified, claim_check_verified,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -17,7 +17,8 @@ from urllib.parse import quote, urlencode
 from ketamine_evidence.errors import ConfigError
 from ketamine_evidence.extract.ctgov.parse import iter_studies, page_summary
 from ketamine_evidence.extract.ctgov.settings import DEFAULT_COND, DEFAULT_INTR, CtgovSettings
-from ketamine_evidence.extract.http import Transport, redact_url
+from ketamine_evidence.extract.errors import MalformedResponse
+from ketamine_evidence.extract.http import RateLimit, Transport, redact_url
 
 SOURCE = "ctgov"
 NCT_ID = re.compile(r"^NCT\d{8}$")
@@ -38,9 +39,10 @@ def make_transport(settings: CtgovSettings, *, sleep: Callable[[float], None] | 
     options: dict = {"sleep": sleep} if sleep is not None else {}
     return Transport(
         SOURCE,
-        min_interval=settings.min_interval,
+        rate=RateLimit(1, settings.min_interval * 1.1),  # a 10% margin for jitter, as the server counts
         max_tries=settings.max_tries,
         timeout=settings.timeout,
+        deadline=settings.deadline,
         extra_retry_statuses=frozenset({403}),  # seen as a transient block from the API (API-NOTES #6)
         **options,
     )
@@ -80,24 +82,50 @@ def fetch_study_pages(
     since: date | None = None,
     progress: Progress | None = None,
 ) -> Iterator[Page]:
-    """Yield every page of `GET {base}/studies`, following nextPageToken until it is absent."""
+    """Yield every page of `GET {base}/studies`, following nextPageToken until it is absent.
+
+    A token seen before, more studies than the first page's totalCount, or more than
+    `settings.max_pages` pages stop the walk with `MalformedResponse`: the API is looping.
+    """
     url = f"{settings.base_url}/studies"
     base = study_params(settings, cond=cond, intr=intr, since=since)
-    token: str | None = None
-    number, seen, total = 1, 0, None
+    cursor = _Cursor(settings.max_pages)
     while True:
-        params = _page_params(base, number, token)
+        params = _page_params(base, cursor.number, cursor.token)
         name = redact_url(f"{url}?{urlencode(params)}")
         body = transport.get(url, params)
-        token, page_total, count = page_summary(body, name=name)
-        total = page_total if number == 1 else total
-        seen += count
-        yield Page(name, {"url": url, "params": params}, body, number)
+        cursor.advance(name, *page_summary(body, name=name))
+        yield Page(name, {"url": url, "params": params}, body, cursor.number)
         if progress is not None:
-            progress(_progress_text(number, seen, total))
-        if token is None:
+            progress(_progress_text(cursor.number, cursor.seen, cursor.total))
+        if cursor.token is None:
             return
-        number += 1
+        cursor.number += 1
+
+
+@dataclass
+class _Cursor:
+    """Where the page walk is, and the checks that keep a misbehaving API from looping for ever."""
+
+    max_pages: int
+    number: int = 1
+    seen: int = 0
+    total: int | None = None
+    token: str | None = None
+    tokens: set[str] = field(default_factory=set)
+
+    def advance(self, name: str, token: str | None, total: int | None, count: int) -> None:
+        self.total = total if self.number == 1 else self.total
+        self.seen += count
+        if self.total is not None and self.seen > self.total:
+            raise MalformedResponse(name, f"{self.seen} studies received, more than totalCount {self.total}; "
+                                          "the API is repeating pages")
+        if token is not None and token in self.tokens:
+            raise MalformedResponse(name, f"nextPageToken {token!r} was already followed; the API is looping")
+        if token is not None and self.number >= self.max_pages:
+            raise MalformedResponse(name, f"still a nextPageToken after {self.max_pages} pages (the page limit)")
+        self.token = token
+        self.tokens.update([token] if token else [])
 
 
 def fetch_study(settings: CtgovSettings, transport: Transport, nct_id: str) -> Page:

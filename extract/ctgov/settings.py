@@ -56,14 +56,17 @@ class CtgovSettings:
     """Where and how fast to call ClinicalTrials.gov.
 
     `min_interval` is 1.0 s because robots.txt asks for `Crawl-delay: 1` and the API documents
-    no rate limit; `page_size` 1000 is the API maximum.
+    no rate limit; `page_size` 1000 is the API maximum; `max_pages` stops a looping page walk
+    long after this search's few hundred studies.
     """
 
     base_url: str = DEFAULT_BASE_URL
     page_size: int = 1000
     min_interval: float = 1.0
-    timeout: float = 60.0
+    timeout: float = 30.0  # per socket operation
+    deadline: float = 60.0  # per reply, from connect to the last byte
     max_tries: int = 5
+    max_pages: int = 200  # 200,000 studies at 1000 a page: the whole registry is about 560,000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> CtgovSettings:

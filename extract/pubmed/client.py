@@ -18,7 +18,7 @@ from urllib.request import Request
 from Bio import Entrez
 
 from ketamine_evidence.extract.errors import MalformedResponse, SourceUnavailable
-from ketamine_evidence.extract.http import Transport, redact_params
+from ketamine_evidence.extract.http import Transport, redact_params, redact_url
 from ketamine_evidence.extract.pubmed.settings import PubMedSettings
 
 SOURCE = "pubmed"
@@ -46,12 +46,14 @@ class Page:
     body: bytes
     window: Window
     hits: int
+    url: str = ""  # the request URL without api_key and email (a POST's ids are in `request`)
+    ids: tuple[str, ...] = ()  # the PMIDs asked for, when known (esearch IdList or an id batch)
 
 
 def make_transport(settings: PubMedSettings, **overrides: object) -> Transport:
-    """A Transport at NCBI's rate (3 requests/s, 10 with an API key); tests override sleep/clock."""
-    options: dict = {"min_interval": settings.min_interval, "max_tries": settings.max_tries,
-                     "timeout": settings.timeout, **overrides}
+    """A Transport at NCBI's rate (see `PubMedSettings.rate`); tests override sleep/clock."""
+    options: dict = {"rate": settings.rate, "max_tries": settings.max_tries,
+                     "timeout": settings.timeout, "deadline": settings.deadline, **overrides}
     return Transport(SOURCE, **options)
 
 
@@ -164,7 +166,8 @@ def _search_page(settings: PubMedSettings, transport: Transport, term: str, wind
     request = _esearch_request(settings, term, window, datetype)
     name = f"esearch_{_label(window)}"
     result = parse_esearch(transport.open(request), f"{SOURCE} {name}")
-    page = Page("esearch", name, sent_params(request), result.raw, window, result.count)
+    page = Page("esearch", name, sent_params(request), result.raw, window, result.count,
+                redact_url(request.full_url), result.ids)
     return _Searched(page, result)
 
 
@@ -177,7 +180,8 @@ def _efetch_history(settings: PubMedSettings, transport: Transport, searched: _S
         request = build_request(settings, "efetch", params)
         body = transport.open(request)
         hits = min(settings.batch_size, result.count - start)
-        yield Page("efetch", f"efetch_{_label(window)}_{start:06d}", sent_params(request), body, window, hits)
+        yield Page("efetch", f"efetch_{_label(window)}_{start:06d}", sent_params(request), body, window, hits,
+                   redact_url(request.full_url), result.ids[start: start + settings.batch_size])
         counter.add(hits)
 
 
@@ -200,7 +204,8 @@ def fetch_pmids(settings: PubMedSettings, transport: Transport, pmids: Iterable[
         batch = wanted[start: start + settings.batch_size]
         request = build_request(settings, "efetch", {"db": "pubmed", "id": batch, "retmode": "xml"})
         body = transport.open(request)
-        yield Page("efetch", f"efetch_ids_{start:06d}", sent_params(request), body, (None, None), len(batch))
+        yield Page("efetch", f"efetch_ids_{start:06d}", sent_params(request), body, (None, None), len(batch),
+                   redact_url(request.full_url), tuple(batch))
         counter.add(len(batch))
 
 

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ketamine_evidence.extract.http import RateLimit
+
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 
 DEFAULT_QUERY = (
@@ -31,8 +33,10 @@ Why each block:
   flags them (`is_review`, `is_trial_report`) rather than the query dropping them, so recall wins.
 """
 
-NO_KEY_INTERVAL = 0.34  # NCBI: at most 3 requests/s without an API key
-KEY_INTERVAL = 0.1  # NCBI: at most 10 requests/s with an API key
+# NCBI allows 3 requests/s without an API key and 10 with one, counted by the server as they
+# arrive; a 1.1 s window and one request less keep a margin for network jitter.
+NO_KEY_RATE = RateLimit(3, 1.1)
+KEY_RATE = RateLimit(9, 1.1)
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,13 @@ class PubMedSettings:
     tool: str = "ketamine-evidence"
     batch_size: int = 200  # efetch retmax per request
     max_hits_per_window: int = 9999  # esearch cannot page beyond 9,999 hits; split by date instead
-    timeout: float = 60.0
+    timeout: float = 30.0  # per socket operation
+    deadline: float = 60.0  # per reply, from connect to the last byte
     max_tries: int = 5
 
     @property
-    def min_interval(self) -> float:
-        return KEY_INTERVAL if self.api_key else NO_KEY_INTERVAL
+    def rate(self) -> RateLimit:
+        return KEY_RATE if self.api_key else NO_KEY_RATE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PubMedSettings:

@@ -209,3 +209,66 @@ def test_db_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert default_db() == str(tmp_path / "env.duckdb")
     monkeypatch.delenv("KETAMINE_EVIDENCE_DB")
     assert default_db() == "data/ketamine_evidence.duckdb"
+
+
+@pytest.fixture
+def not_a_database(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.duckdb"
+    path.write_text("these are my notes, not a warehouse\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["refresh", "--offline", "--db", "{tmp}/a-file/w.duckdb"], "cannot create it, {tmp}/a-file is not a writable"),
+        (["refresh", "--offline", "--db", "{notes}"], "not a DuckDB database file"),
+        (["status", "--db", "{notes}"], "not a DuckDB database file"),
+        (["status", "--runs", "-1", "--db", "{tmp}/w.duckdb"], "--runs must be 0 or more, not -1"),
+        (["dictionary", "--output", "{tmp}/missing/dict.md"], "folder {tmp}/missing does not exist"),
+        (["report", "--output", "{tmp}/a-file", "--db", "{tmp}/w.duckdb"], "--output {tmp}/a-file: is a file"),
+        (["export", "{tmp}/a-file", "--db", "{tmp}/w.duckdb"], "{tmp}/a-file: is a file; give a folder"),
+        (["refresh", "--offline", "--ctgov-cond", "x", "--db", "{tmp}/w.duckdb"], "--ctgov-cond only applies to live"),
+        (["refresh", "--offline", "--pubmed-query", "x", "--db", "{tmp}/w.duckdb"], "--pubmed-query only applies"),
+        (["refresh", "--snapshot", "{tmp}", "--ctgov-intr", "x", "--db", "{tmp}/w.duckdb"], "--ctgov-intr only"),
+    ],
+)
+def test_user_mistakes_are_one_line_and_change_nothing(
+    argv: list[str], message: str, tmp_path: Path, not_a_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("a file where a folder is expected\n")
+    before = sorted((p.name, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    fill = {"tmp": str(tmp_path), "notes": str(not_a_database)}
+    assert main([a.format(**fill) for a in argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message.format(**fill) in err and len(err.splitlines()) == 1, err
+    assert sorted((p.name, p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()) == before
+
+
+def test_claims_without_a_warehouse_says_why_verdicts_are_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["claims", "--db", str(tmp_path / "absent.duckdb")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out and "no warehouse at" in captured.err and len(captured.err.strip().splitlines()) == 1
+
+
+def test_a_partial_live_run_ends_with_the_missing_ids_and_exit_2(
+    prefect_api: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a user runs it: the search found one PMID more than efetch gives, twice."""
+    from tests.flows.test_live_mode import EMPTY_SET, NO_WAIT, ctgov_pages, esearch_listing, sample_pmids
+    from tests.support.replay_server import ReplayServer, Reply
+
+    with ReplayServer() as srv:
+        page1, page2 = ctgov_pages()
+        srv.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+        srv.add("/eutils/esearch.fcgi", Reply.xml(esearch_listing([*sample_pmids(), "39999999"])))
+        srv.add("/eutils/efetch.fcgi", Reply.xml((ROOT / "examples/snapshot/pubmed/efetch-sample.xml").read_bytes()),
+                Reply.xml(EMPTY_SET))
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
+        assert main(["refresh", "--db", str(tmp_path / "w.duckdb")]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("ketamine-evidence refresh: error: partial: 1 records did not arrive") and "39999999" in last

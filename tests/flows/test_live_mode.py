@@ -172,3 +172,110 @@ def test_only_persistent_api_failures_are_retried_by_the_task() -> None:
     assert _transient(None, None, Failed(data=SourceUnavailable("ctgov", "u", "HTTP 503")))
     assert not _transient(None, None, Failed(data=SourceUnavailable("ctgov", "u", "wait 3600s", retryable=False)))
     assert not _transient(None, None, Failed(data=MalformedResponse("u", "truncated JSON")))
+
+
+def sample_pmids() -> list[str]:
+    from ketamine_evidence.extract.pubmed.parse import ArticleRecord, iter_pubmed_xml
+
+    items = iter_pubmed_xml(SAMPLE / "pubmed" / "efetch-sample.xml", name="sample")
+    return [item.pmid for item in items if isinstance(item, ArticleRecord)]
+
+
+def esearch_listing(pmids: list[str]) -> bytes:
+    """Synthetic esearch answer that lists its ids, as NCBI does up to retmax (not a recorded response)."""
+    ids = "".join(f"<Id>{p}</Id>" for p in pmids)
+    return (
+        f'<?xml version="1.0" ?>\n<eSearchResult><Count>{len(pmids)}</Count><RetMax>{len(pmids)}</RetMax>'
+        f"<RetStart>0</RetStart><QueryKey>1</QueryKey><WebEnv>MCID_test</WebEnv><IdList>{ids}</IdList>"
+        f"</eSearchResult>"
+    ).encode()
+
+
+@pytest.fixture
+def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
+    """Both APIs on one local server, no waits between retries; each test queues its own replies."""
+    with ReplayServer() as srv:
+        monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", f"{srv.base_url}/api/v2")
+        monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", f"{srv.base_url}/eutils")
+        monkeypatch.setenv("NCBI_API_KEY", SECRET_KEY)
+        monkeypatch.setattr("ketamine_evidence.extract.http.time", NO_WAIT)
+        yield srv
+
+
+def test_a_short_efetch_is_asked_again_by_id_and_then_complete(stand_in: ReplayServer, tmp_path: Path) -> None:
+    """efetch first answers with no articles at all (NCBI under load); asked by id, all 12 arrive."""
+    efetch = (SAMPLE / "pubmed" / "efetch-sample.xml").read_bytes()
+    page1, page2 = ctgov_pages()
+    stand_in.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+    stand_in.add("/eutils/esearch.fcgi", Reply.xml(esearch_listing(sample_pmids())))
+    stand_in.add("/eutils/efetch.fcgi", Reply.xml(EMPTY_SET), Reply.xml(efetch), Reply.xml(EMPTY_SET))
+    db = tmp_path / "w.duckdb"
+    run_refresh(RefreshOptions(db=str(db), mode="live"), "run-live")
+    refetch = [r for r in stand_in.requests if r.path == "/eutils/efetch.fcgi"][1]
+    assert sorted(refetch.query["id"][0].split(",")) == sorted(sample_pmids())
+    assert scalar(db, "select status from meta.refresh_run") == "success"
+    assert scalar(db, "select count(*) from raw.pubmed_article") == 12
+
+
+def test_articles_that_never_arrive_end_the_run_partial(stand_in: ReplayServer, tmp_path: Path) -> None:
+    """The search found 13, efetch gives 12 twice: the 12 land and build, the run is `partial`."""
+    from ketamine_evidence.extract.errors import IncompleteFetch
+
+    efetch = (SAMPLE / "pubmed" / "efetch-sample.xml").read_bytes()
+    page1, page2 = ctgov_pages()
+    stand_in.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+    stand_in.add("/eutils/esearch.fcgi", Reply.xml(esearch_listing([*sample_pmids(), "39999999"])))
+    stand_in.add("/eutils/efetch.fcgi", Reply.xml(efetch), Reply.xml(EMPTY_SET))
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(IncompleteFetch, match=r"^partial: 1 records did not arrive.*: pubmed PMID 39999999;"):
+        run_refresh(RefreshOptions(db=str(db), mode="live"), "run-live")
+    assert scalar(db, "select status || ': ' || error from meta.refresh_run") == "partial: pubmed PMID 39999999"
+    assert scalar(db, "select count(*) from raw.pubmed_article") == 12
+    assert scalar(db, "select count(*) from core.study") == 11  # built from what arrived
+
+
+def test_studies_short_of_total_count_run_the_search_again_then_partial(
+    stand_in: ReplayServer, tmp_path: Path
+) -> None:
+    from ketamine_evidence.extract.errors import IncompleteFetch
+
+    studies = [json.loads(p.read_text()) for p in sorted((SAMPLE / "ctgov").glob("*.json"))]
+    short = json.dumps({"studies": studies, "totalCount": len(studies) + 1}).encode()
+    stand_in.add("/api/v2/studies", Reply.json(short))
+    stand_in.add("/eutils/esearch.fcgi", Reply.xml(esearch(0)))
+    stand_in.add("/eutils/efetch.fcgi", Reply.xml(EMPTY_SET))  # cited PMIDs: absent ones are only logged
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(IncompleteFetch, match="ctgov: 1 of 12 studies"):
+        run_refresh(RefreshOptions(db=str(db), mode="live"), "run-live")
+    assert len([r for r in stand_in.requests if r.path == "/api/v2/studies"]) == 2
+    assert scalar(db, "select status from meta.refresh_run") == "partial"
+    assert scalar(db, "select count(*) from core.study") == 11
+
+
+def test_an_html_efetch_page_fails_naming_its_url_and_ctgov_still_lands(
+    stand_in: ReplayServer, tmp_path: Path
+) -> None:
+    page1, page2 = ctgov_pages()
+    stand_in.add("/api/v2/studies", Reply.json(page1), Reply.json(page2))
+    stand_in.add("/eutils/esearch.fcgi", Reply.xml(esearch(12)))
+    stand_in.add("/eutils/efetch.fcgi", Reply(200, b"<!DOCTYPE html><html><body>Server busy</body></html>"))
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(MalformedResponse) as caught:
+        run_refresh(RefreshOptions(db=str(db), mode="live"), "run-live")
+    assert caught.value.where.startswith(f"{stand_in.base_url}/eutils/efetch.fcgi?")
+    assert SECRET_KEY not in str(caught.value) and "ke-live-" not in str(caught.value)
+    assert scalar(db, "select status from meta.refresh_run") == "failed"
+    assert "efetch.fcgi" in scalar(db, "select error from meta.refresh_run")
+    assert scalar(db, "select count(*) from raw.ctgov_study") == 11
+
+
+def test_no_network_fails_within_seconds_naming_the_host(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Hosts that do not resolve: one line naming the host, no retries, well within 30 s."""
+    monkeypatch.setenv("KETAMINE_EVIDENCE_CTGOV_URL", "http://clinicaltrials.invalid/api/v2")
+    monkeypatch.setenv("KETAMINE_EVIDENCE_PUBMED_URL", "http://eutils.invalid/eutils")
+    db = tmp_path / "w.duckdb"
+    started = time.monotonic()
+    with pytest.raises(SourceUnavailable, match=r"cannot reach clinicaltrials\.invalid: the host name does not"):
+        run_refresh(RefreshOptions(db=str(db), mode="live"), "run-live")
+    assert time.monotonic() - started < 30
+    assert scalar(db, "select status from meta.refresh_run") == "failed"

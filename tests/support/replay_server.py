@@ -1,8 +1,9 @@
 """A local HTTP server on 127.0.0.1 that replays scripted responses.
 
 Tests queue responses per path: real recorded bodies, 429 with Retry-After, 5xx, truncated bodies
-(a Content-Length larger than what is sent) and slow answers that trip the client's timeout.
-Every request is kept so tests can assert on paging parameters.
+(a Content-Length larger than what is sent), slow answers that trip the client's timeout and
+trickled ones (a few bytes at a time) that only a whole-reply deadline stops. Every request is kept,
+with its arrival time, so tests can assert on paging parameters and request rates.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     truncate_to: int | None = None  # send only this many bytes of the body, but announce all
+    trickle: float = 0.0  # seconds between chunks of `trickle_bytes`
+    trickle_bytes: int = 16
 
     @classmethod
     def json(cls, body: bytes | str, status: int = 200) -> Reply:
@@ -42,6 +45,7 @@ class Seen:
     path: str
     query: dict[str, list[str]]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # arrival, as the server counts it
 
 
 class ReplayServer:
@@ -100,12 +104,21 @@ class ReplayServer:
                 self.end_headers()
                 sent = reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to]
                 try:
-                    self.wfile.write(sent)
+                    self._write(sent, reply)
                     if reply.truncate_to is not None:
                         self.wfile.flush()
                         self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _write(self, sent: bytes, reply: Reply) -> None:
+                if not reply.trickle:
+                    self.wfile.write(sent)
+                    return
+                for start in range(0, len(sent), reply.trickle_bytes):
+                    self.wfile.write(sent[start: start + reply.trickle_bytes])
+                    self.wfile.flush()
+                    time.sleep(reply.trickle)
 
             do_GET = _serve
             do_POST = _serve

@@ -104,3 +104,16 @@ def test_drug_classes_come_from_the_vocabulary_table(sample: duckdb.DuckDBPyConn
                             " from marts.study_characteristics").fetchall()[0]
     assert listed[0] and all(classes[d] for d in listed[0])
     assert listed[1] and not any(classes[d] for d in listed[1])
+
+
+def test_no_abstract_figure_reaches_a_pool_unconfirmed(sample: duckdb.DuckDBPyConnection) -> None:
+    held = sample.execute(
+        "select count(*) filter (where needs_review),"
+        " count(*) filter (where not needs_review and not list_contains(flag, 'registry_agrees')),"
+        " count(*) filter (where list_contains(flag, 'registry_agrees'))"
+        " from core.outcome where source = 'abstract'").fetchone()
+    assert held is not None and held[0] > 0 and held[1] == 0 and held[2] > 0
+    pooled = {i for (ids,) in sample.execute("select outcome_ids from marts.evidence_summary").fetchall() for i in ids}
+    pooled |= {i for (i,) in sample.execute("select trial_outcome_id from marts.claim_check").fetchall() if i}
+    unconfirmed = {i for (i,) in sample.execute("select outcome_id from core.outcome where needs_review").fetchall()}
+    assert pooled and not pooled & unconfirmed

@@ -23,11 +23,12 @@ class ReportFiles:
     plots: tuple[Path, ...]
 
 
-def write_report(con: duckdb.DuckDBPyConnection, output: Path | str, current_run: str | None = None) -> ReportFiles:
+def write_report(con: duckdb.DuckDBPyConnection, output: Path | str, current_run: str | None = None,
+                 verified_only: bool = False) -> ReportFiles:
     """Write report.html (self-contained), report.md and one PNG per forest plot into `output`."""
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    data = queries.load(con, current_run)
+    data = queries.load(con, current_run, verified_only)
     plots = forest_plots(data.summary, data.trials)
     for stale in out.glob("forest-*.png"):
         stale.unlink()

@@ -116,7 +116,27 @@ def trial_evidence(row: pd.Series) -> str:
         return ""
     figure = "" if blank(row.get("trial_figure")) else f"{num(row['trial_figure'])}{unit_suffix(row.get('unit'))} in "
     pmid = f", PMID {row['trial_pmid']}" if not blank(row.get("trial_pmid")) else ""
-    return f"{figure}{row['trial_study_key']} ({text(row.get('trial_source'))}{pmid})"
+    return f"{figure}{row['trial_study_key']} ({text(row.get('trial_source'))}{pmid}; {checked_mark(row)})"
+
+
+def checked_mark(row: pd.Series) -> str:
+    """Whether a person checked the figure: `checked by NAME`, else `machine-extracted`."""
+    who = row.get("trial_checked_by")
+    return f"checked by {who}" if not blank(who) else "machine-extracted"
+
+
+def review_lines(data: ReportData) -> list[str]:
+    """Rows by review status, then every open conflict and orphaned decision."""
+    counts = ", ".join(f"{r['review_status']} {r['n']}" for _, r in data.review_counts.iterrows())
+    basis = "checked rows only (--verified-only)" if data.verified_only else "every row not rejected or held"
+    lines = [f"Pools and verdicts use {basis}. Figures by review status: {counts or 'none'}."]
+    for _, r in data.review.iterrows():
+        lines.append(f"{str(r['state']).capitalize()}: {r['decision']} by {r['reviewer']} on {r['record_id']} "
+                     f"{r['outcome_kind']} {text(r.get('arm_label')) or '(no arm)'} ({text(r.get('evidence'))}): "
+                     f"{text(r.get('detail'))}")
+    if data.review.empty:
+        lines.append("No open conflicts and no orphaned decisions.")
+    return lines
 
 
 def verdict_counts(claims: pd.DataFrame) -> list[tuple[str, int]]:
@@ -148,10 +168,10 @@ def summary_table(summary: pd.DataFrame) -> Table:
         rows.append([text(r["drug"]), text(r["route"]) or "–", text(r["population"]), text(r["outcome_kind"]),
                      text(r["time_window"]) or "–", text(r["comparator_type"]), text(r["k_trials"]),
                      text(r["n_participants"]), prop, pi, num(r.get("prop_i2"), 0), rr, text(r.get("rr_k")),
-                     text(r.get("status"))])
+                     text(r.get("status")), f"{text(r.get('n_rows_checked'))}/{text(r.get('n_rows'))}"])
     return Table(["drug", "route", "population", "outcome", "window", "comparator", "k", "n",
                   "pooled proportion (95% CI)", "prediction interval", "I² %", "RR DL (95% CI)", "RR k",
-                  "status"], rows)
+                  "status", "rows checked"], rows)
 
 
 def prisma_table(prisma: pd.DataFrame) -> Table:

@@ -159,6 +159,11 @@ def changes_section(data: ReportData) -> str:
     return f'<ul class="changes">{items}</ul>'
 
 
+def review_section(data: ReportData) -> str:
+    items = "".join(f"<li>{escape(line)}</li>" for line in c.review_lines(data))
+    return f'<ul class="changes">{items}</ul>'
+
+
 def header(data: ReportData) -> str:
     banner = ""
     if data.run is not None and data.run.offline:
@@ -178,6 +183,7 @@ def render(data: ReportData, plots: list[Plot]) -> str:
         ("forest", "Forest plots", forest_section(data, plots)),
         ("prisma", "PRISMA 2020 flow", prisma_section(data)),
         ("studies", "Study characteristics", studies_section(data)),
+        ("review", "Review of extracted figures", review_section(data)),
         ("changes", "What changed since the previous refresh", changes_section(data)),
     ]
     nav = " · ".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)

@@ -55,6 +55,7 @@ def render(data: ReportData, plots: list[Plot]) -> str:
                                                    table(c.prisma_table(data.prisma))))
     lines += _section("Study characteristics", _or_note(data, "studies", data.studies.empty,
                                                         table(c.studies_table(data.studies))))
+    lines += _section("Review of extracted figures", "\n".join(f"- {line}" for line in c.review_lines(data)))
     lines += _section("What changed since the previous refresh",
                       "\n".join(f"- {line}" for line in c.change_lines(data.changes)))
     return "\n".join(lines)

@@ -27,9 +27,9 @@ select c.claim_id, c.text, c.quote_hint, c.figure_lo, c.figure_hi, c.unit, c.met
        k.scope, k.verdict, k.rationale, k.evidence_measure, k.pooled_estimate, k.pooled_ci_lower,
        k.pooled_ci_upper, k.pooled_k, k.pooled_n, k.pooled_status, k.pooled_study_keys, k.trial_figure,
        k.trial_study_key, k.trial_nct_id, k.trial_pmid, k.trial_source, k.trial_locator,
-       k.trial_span_text, k.mismatch
+       k.trial_span_text, k.mismatch, k.pooled_rows, k.pooled_rows_checked, k.trial_checked_by
 from marts.claims as c
-left join marts.claim_check as k on k.claim_id = c.claim_id
+left join {check} as k on k.claim_id = c.claim_id
 order by c.claim_id
 """
 
@@ -37,16 +37,16 @@ CLAIM_CHECK_ONLY = """
 select claim_id, claim_text as text, claim_lo as figure_lo, claim_hi as figure_hi, unit, metric,
        verdict <> 'not_checkable' as checkable, null as reason, *
        exclude (claim_id, claim_text, claim_lo, claim_hi, unit, metric)
-from marts.claim_check order by claim_id
+from {check} order by claim_id
 """
 
 NUMBERED = """
 select row_number() over (
            order by list_position(?, outcome_kind) nulls last, list_position(?, time_window) nulls last,
                     drug, route nulls last, population, comparator_type) as group_no, *
-from marts.evidence_summary
+from {summary}
 """
-SUMMARY = f"select * exclude (outcome_ids) from ({NUMBERED}) order by group_no"
+SUMMARY = "select * exclude (outcome_ids) from ({numbered}) order by group_no"
 
 FOREST_TRIALS = """
 with ids as (
@@ -54,7 +54,7 @@ with ids as (
 ),
 rows as (
     select distinct ids.group_no, o.*
-    from ids join core.outcome as o on o.outcome_id = ids.outcome_id
+    from ids join core.outcome_curated as o on o.outcome_id = ids.outcome_id
 )
 select rows.group_no, rows.study_key, any_value(rows.nct_id) as nct_id, any_value(rows.pmid) as pmid,
        any_value(rows.source) as source, any_value(study.acronym) as acronym,
@@ -65,12 +65,37 @@ select rows.group_no, rows.study_key, any_value(rows.nct_id) as nct_id, any_valu
        string_agg(distinct rows.dose, ' + ' order by rows.dose) filter (where rows.arm_role = 'active') as dose,
        string_agg(distinct rows.drug, ' + ' order by rows.drug) filter (where rows.arm_role = 'control')
            as control_drug,
-       max(rows.timepoint_raw) as timepoint
+       max(rows.timepoint_raw) as timepoint,
+       bool_and(rows.checked) as checked
 from rows
 left join core.study as study on study.nct_id = rows.nct_id
 group by rows.group_no, rows.study_key
 order by rows.group_no, rows.study_key
 """
+
+
+REVIEW = """
+select state, decision_id, reviewer, decision, record_id, outcome_kind, arm_label, evidence, detail
+from core.review_decision where state in ('conflict', 'orphaned')
+order by state, record_id, outcome_kind, decided_at
+"""
+REVIEW_COUNTS = "select review_status, count(*) as n from core.outcome_curated group by all order by all"
+
+
+@dataclass(frozen=True)
+class Marts:
+    """Which marts the report reads: the build's, or those from checked rows only (--verified-only)."""
+
+    summary: str = "marts.evidence_summary"
+    check: str = "marts.claim_check"
+
+    @property
+    def numbered(self) -> str:
+        return NUMBERED.format(summary=self.summary)
+
+
+BUILT = Marts()
+VERIFIED = Marts("marts.evidence_summary_verified", "marts.claim_check_verified")
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,9 @@ class ReportData:
     studies: pd.DataFrame
     changes: Changes
     missing: dict[str, str] = field(default_factory=dict)
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)  # open conflicts and orphaned decisions
+    review_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    verified_only: bool = False
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -120,26 +148,33 @@ def _need(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], missing: dict
     return not absent
 
 
-def claims(con: duckdb.DuckDBPyConnection, missing: dict[str, str]) -> pd.DataFrame:
-    if relation_exists(con, "marts.claims") and relation_exists(con, "marts.claim_check"):
-        return _frame(con, CLAIMS)
-    if relation_exists(con, "marts.claim_check"):
-        return _frame(con, CLAIM_CHECK_ONLY)
-    _need(con, ("marts.claims", "marts.claim_check"), missing, "claims")
+def claims(con: duckdb.DuckDBPyConnection, missing: dict[str, str], marts: Marts = BUILT) -> pd.DataFrame:
+    if relation_exists(con, "marts.claims") and relation_exists(con, marts.check):
+        return _frame(con, CLAIMS.format(check=marts.check))
+    if relation_exists(con, marts.check):
+        return _frame(con, CLAIM_CHECK_ONLY.format(check=marts.check))
+    _need(con, ("marts.claims", marts.check), missing, "claims")
     return pd.DataFrame()
 
 
-def summary(con: duckdb.DuckDBPyConnection, missing: dict[str, str]) -> pd.DataFrame:
-    if not _need(con, ("marts.evidence_summary",), missing, "summary"):
+def summary(con: duckdb.DuckDBPyConnection, missing: dict[str, str], marts: Marts = BUILT) -> pd.DataFrame:
+    if not _need(con, (marts.summary,), missing, "summary"):
         return pd.DataFrame()
-    return _frame(con, SUMMARY, [list(KIND_ORDER), list(WINDOW_ORDER)])
+    return _frame(con, SUMMARY.format(numbered=marts.numbered), [list(KIND_ORDER), list(WINDOW_ORDER)])
 
 
-def forest_trials(con: duckdb.DuckDBPyConnection, missing: dict[str, str]) -> pd.DataFrame:
-    if not _need(con, ("marts.evidence_summary", "core.outcome", "core.study"), missing, "forest"):
+def forest_trials(con: duckdb.DuckDBPyConnection, missing: dict[str, str], marts: Marts = BUILT) -> pd.DataFrame:
+    if not _need(con, (marts.summary, "core.outcome_curated", "core.study"), missing, "forest"):
         return pd.DataFrame()
-    sql = FOREST_TRIALS.format(numbered=NUMBERED)
+    sql = FOREST_TRIALS.format(numbered=marts.numbered)
     return _frame(con, sql, [list(KIND_ORDER), list(WINDOW_ORDER)])
+
+
+def review(con: duckdb.DuckDBPyConnection, missing: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(open conflicts and orphaned decisions, rows per review status)."""
+    if not _need(con, ("core.review_decision", "core.outcome_curated"), missing, "review"):
+        return pd.DataFrame(), pd.DataFrame()
+    return _frame(con, REVIEW), _frame(con, REVIEW_COUNTS)
 
 
 def prisma(con: duckdb.DuckDBPyConnection, missing: dict[str, str]) -> pd.DataFrame:
@@ -158,17 +193,22 @@ def studies(con: duckdb.DuckDBPyConnection, missing: dict[str, str]) -> pd.DataF
     return _frame(con, "select * from marts.study_characteristics")
 
 
-def load(con: duckdb.DuckDBPyConnection, current_run: str | None = None) -> ReportData:
+def load(con: duckdb.DuckDBPyConnection, current_run: str | None = None, verified_only: bool = False) -> ReportData:
     """All sections' data; `current_run` is the run making the report (counted while still running)."""
     missing: dict[str, str] = {}
+    marts = VERIFIED if verified_only else BUILT
+    decisions, counts = review(con, missing)
     return ReportData(
         generated_at=datetime.now(UTC),
         run=last_run(con, current_run),
-        claims=claims(con, missing),
-        summary=summary(con, missing),
-        trials=forest_trials(con, missing),
+        claims=claims(con, missing, marts),
+        summary=summary(con, missing, marts),
+        trials=forest_trials(con, missing, marts),
         prisma=prisma(con, missing),
         studies=studies(con, missing),
         changes=changes_since_previous(con),
         missing=missing,
+        review=decisions,
+        review_counts=counts,
+        verified_only=verified_only,
     )

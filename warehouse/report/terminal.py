@@ -22,18 +22,23 @@ def scope_text(scope: Scope) -> str:
     return text if len(text) <= MAX_SCOPE else text[: MAX_SCOPE - 1] + "…"
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None) -> dict[str, str]:
+def verdicts(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None,
+             verified_only: bool = False) -> dict[str, str]:
     """Verdicts stored by the last build; for another claims file, judged now against the same evidence."""
+    from ketamine_evidence.warehouse.models import SYNTHESIS_ROWS, VERIFIED_ROWS
+    from ketamine_evidence.warehouse.report.queries import BUILT, VERIFIED
+
+    marts = VERIFIED if verified_only else BUILT
     if claims is None:
-        if not relation_exists(con, "marts.claim_check"):
+        if not relation_exists(con, marts.check):
             return {}
-        return dict(con.execute("select claim_id, verdict from marts.claim_check").fetchall())
-    if not (relation_exists(con, "core.outcome") and relation_exists(con, "marts.evidence_summary")):
+        return dict(con.execute(f"select claim_id, verdict from {marts.check}").fetchall())
+    if not (relation_exists(con, "core.outcome_curated") and relation_exists(con, marts.summary)):
         return {}
     from ketamine_evidence.transform.verdicts import check_claims
 
-    checked = check_claims(claims, con.sql("select * from marts.evidence_summary").df(),
-                           con.sql("select * from core.outcome").df())
+    rows = VERIFIED_ROWS if verified_only else SYNTHESIS_ROWS
+    checked = check_claims(claims, con.sql(f"select * from {marts.summary}").df(), con.sql(rows).df())
     return dict(zip(checked["claim_id"], checked["verdict"], strict=True))
 
 

@@ -185,3 +185,25 @@ def test_default_query_covers_drugs_and_conditions() -> None:
         assert term in DEFAULT_INTR.split(" OR ")
     for term in ('"treatment-resistant depression"', '"bipolar depression"', '"suicidal ideation"'):
         assert term in DEFAULT_COND.split(" OR ")
+
+
+def test_a_repeating_page_token_stops_with_one_line(server: ReplayServer, studies: list) -> None:
+    """The API answering every page with the same token (the server repeats its last reply)."""
+    server.add(PATH, page(studies[:2], "tok-2"), page(studies[2:4], "tok-3"))
+    with pytest.raises(MalformedResponse, match="nextPageToken 'tok-3' was already followed") as caught:
+        run(server)
+    assert "\n" not in str(caught.value) and len(server.requests) == 3
+
+
+def test_more_studies_than_total_count_stops(server: ReplayServer, studies: list) -> None:
+    server.add(PATH, page(studies[:3], "tok-2", total=4), page(studies[3:6], "tok-3"))
+    with pytest.raises(MalformedResponse, match="6 studies received, more than totalCount 4"):
+        run(server)
+    assert len(server.requests) == 2
+
+
+def test_the_page_limit_stops_an_endless_walk(server: ReplayServer, studies: list) -> None:
+    server.add(PATH, *(page(studies[:1], f"tok-{n}") for n in range(2, 10)))
+    with pytest.raises(MalformedResponse, match="still a nextPageToken after 5 pages"):
+        run(server, settings=settings_for(server, max_pages=5))
+    assert len(server.requests) == 5

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from ketamine_evidence.extract.errors import MalformedResponse, SourceUnavailable
+from ketamine_evidence.extract.http import RateLimit
 from ketamine_evidence.extract.pubmed.client import esearch, fetch_pmids, fetch_search_pages, make_transport
 from ketamine_evidence.extract.pubmed.settings import DEFAULT_QUERY, PubMedSettings
 from tests.conftest import shared_path
@@ -39,7 +40,7 @@ def _settings(server: ReplayServer, **changes: object) -> PubMedSettings:
 
 
 def _transport(settings: PubMedSettings, sleeps: list[float], **changes: object):
-    return make_transport(settings, sleep=sleeps.append, min_interval=0.0, **changes)
+    return make_transport(settings, sleep=sleeps.append, rate=RateLimit(1, 0.0), **changes)
 
 
 def _no_secrets(text: str) -> None:
@@ -202,7 +203,54 @@ def test_settings_hide_secrets_and_read_the_environment() -> None:
     env = {"NCBI_EMAIL": EMAIL, "NCBI_API_KEY": KEY, "KETAMINE_EVIDENCE_PUBMED_URL": "http://localhost:1/e/"}
     settings = PubMedSettings.from_env(env)
     assert (settings.email, settings.api_key, settings.base_url) == (EMAIL, KEY, "http://localhost:1/e")
-    assert settings.min_interval == 0.1  # 10 requests/s with a key
+    assert settings.rate == RateLimit(9, 1.1)  # NCBI's 10 requests/s with a key, less a margin
     _no_secrets(repr(settings))
     anonymous = PubMedSettings.from_env({})
-    assert (anonymous.min_interval, anonymous.tool, anonymous.batch_size) == (0.34, "ketamine-evidence", 200)
+    assert (anonymous.rate, anonymous.tool, anonymous.batch_size) == (RateLimit(3, 1.1), "ketamine-evidence", 200)
+
+
+def _busiest_second(times: list[float]) -> int:
+    """The most requests the server saw in any sliding one-second window."""
+    times = sorted(times)
+    return max(sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times))
+
+
+@pytest.mark.parametrize(("api_key", "limit"), [(None, 3), (KEY, 9)])
+def test_search_and_cited_fetch_share_one_throttle_per_host(api_key: str | None, limit: int) -> None:
+    """Two transports at once (a search and the cited-PMID fetch), real clock: NCBI's limit holds
+    in every sliding second as the server counts arrivals, with a key and without."""
+    import threading
+
+    with ReplayServer() as server:
+        server.add(ESEARCH, _esearch_xml(1))
+        settings = _settings(server, api_key=api_key)
+        calls = 2 * limit
+
+        def search() -> None:
+            transport = make_transport(settings)
+            for _ in range(calls):
+                esearch(settings, transport, "ketamine")
+
+        threads = [threading.Thread(target=search) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(server.requests) == 2 * calls
+    assert _busiest_second([r.at for r in server.requests]) <= limit
+
+
+def test_efetch_pages_name_their_url_and_the_ids_asked_for() -> None:
+    with ReplayServer() as server:
+        server.add(ESEARCH, Reply.xml(
+            "<eSearchResult><Count>3</Count><RetMax>3</RetMax><RetStart>0</RetStart><QueryKey>1</QueryKey>"
+            "<WebEnv>W</WebEnv><IdList><Id>1</Id><Id>2</Id><Id>3</Id></IdList></eSearchResult>"))
+        server.add(EFETCH, _efetch())
+        settings = _settings(server, batch_size=2)
+        pages = list(fetch_search_pages(settings, _transport(settings, []), "x"))
+        cited = list(fetch_pmids(settings, _transport(settings, []), ["7", "8"]))
+    assert [p.ids for p in pages] == [("1", "2", "3"), ("1", "2"), ("3",)]
+    assert cited[0].ids == ("7", "8")
+    assert pages[1].url.startswith(f"{server.base_url}{EFETCH}?") and "retstart=0" in pages[1].url
+    for page in (*pages, *cited):
+        _no_secrets(page.url)
