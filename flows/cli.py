@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analyst_commands(sub)
     COMMANDS.update(add_sql_commands(sub, _add_db))
     review_cli.register(sub)
+    COMMANDS["review"] = review_cli.run
     return parser
 
 
@@ -211,7 +212,8 @@ def _check_args(args: argparse.Namespace) -> None:
     from ketamine_evidence.warehouse.dbfile import check_db_path
 
     if getattr(args, "db", None):
-        check_db_path(args.db, writing=args.command == "refresh")
+        writing = args.command == "refresh" or getattr(args, "review_command", None) == "apply"
+        check_db_path(args.db, writing=writing)
     if args.command == "status" and args.runs < 0:
         raise ConfigError(f"--runs must be 0 or more, not {args.runs}")
     output = Path(args.output) if args.command in ("dictionary", "report", "export") else None
@@ -226,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         _check_args(args)
-        return COMMANDS.get(args.command, review_cli.run)(args)
+        return COMMANDS[args.command](args)
     except EvidenceError as exc:
         kind = "option error" if isinstance(exc, ConfigError) else "error"
         print(f"ketamine-evidence {args.command}: {kind}: {exc}", file=sys.stderr)
