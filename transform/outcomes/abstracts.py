@@ -296,8 +296,12 @@ def _group_arms(
     before = _distinct([m for m in mentions if m.end <= group[0].start][::-1])[::-1]
     if len(before) >= k:
         return list(before[-k:]), None
-    if len(context) >= k:
-        return list(context[:k]), f"the {k} figures' arms are not named in their sentence."
+    first: dict[str, Mention] = {}
+    for m in context:
+        first.setdefault(m.drug, m)
+    drugs = list(first.values())
+    if len(drugs) >= k:
+        return list(drugs[:k]), f"the {k} figures' arms are not named in their sentence."
     return [None] * k, None
 
 
