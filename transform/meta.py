@@ -48,6 +48,7 @@ from scipy import special, stats
 from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
 
 from ketamine_evidence.transform.outcomes.rows import COLUMNS, NON_PLAIN_FLAGS, POOL_EXCLUDED_FLAGS, split_flags
+from ketamine_evidence.transform.tables import rows
 
 CONTRACT_COLUMNS = COLUMNS  # core.outcome, docs/outcome-contract.md
 BINARY_KINDS = ("response", "remission", "relapse")
@@ -227,6 +228,10 @@ def _measure_key(row: pd.Series) -> str:
 
 
 READING_KEYS = ("source", "timepoint_days", "analysis_subset", "instrument", "threshold", "measure")
+# data/analysis_readings.csv ranks each named analysis population and method; unnamed ones sit between.
+_ANALYSIS_RANK = {(r["field"], r["value"]): int(r["rank"]) for r in rows("analysis_readings")}
+_UNNAMED_RANK = {"population": 1, "method": 2}
+_MEASURE_TYPE_RANK = {"primary": 0, "secondary": 1, "other_pre_specified": 2, "post_hoc": 3}
 
 
 def usable_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -250,7 +255,17 @@ def _is_plain(first: pd.Series) -> bool:
     return NON_PLAIN_FLAGS.isdisjoint(split_flags(first.get("flag"))) and not worded
 
 
+def _analysis_rank(first: pd.Series, field: str) -> int:
+    value = first.get(f"analysis_{field}")
+    return _ANALYSIS_RANK.get((field, value), _UNNAMED_RANK[field]) if isinstance(value, str) else _UNNAMED_RANK[field]
+
+
 def _reading_rank(reading: pd.DataFrame) -> tuple:
+    """Which of a trial's readings a pool takes (README, "One reading per trial"): registry before
+    abstract, a plain definition, the latest timepoint of the window, the full set before a subset, a
+    primary measure before a secondary one, the intended population (ITT, full analysis set) before
+    per-protocol or completers, imputed or LOCF data before observed cases, more participants, higher
+    confidence, and the measure's path last so the choice is stable."""
     first = reading.iloc[0]
     active = reading[reading["arm_role"] == "active"]
     confidence = _CONFIDENCE_RANK.get(str(first.get("confidence")), 3)
@@ -260,10 +275,28 @@ def _reading_rank(reading: pd.DataFrame) -> tuple:
         0 if _is_plain(first) else 1,
         -(timepoint if pd.notna(timepoint) else -1e9),
         0 if pd.isna(first.get("analysis_subset")) else 1,
+        _MEASURE_TYPE_RANK.get(str(first.get("measure_type")), 4),
+        _analysis_rank(first, "population"),
+        _analysis_rank(first, "method"),
         -float(active["total"].sum()),
         confidence,
         str(first.get("measure")),
     )
+
+
+def _reading_label(reading: pd.DataFrame) -> str:
+    first = reading.iloc[0]
+    parts = [str(first.get(c)) for c in ("source", "measure_type", "analysis_population", "analysis_method")
+             if isinstance(first.get(c), str)]
+    day = first.get("timepoint_days")
+    parts += [f"day {day:g}"] if pd.notna(day) else []
+    parts += [str(first["analysis_subset"])] if isinstance(first.get("analysis_subset"), str) else []
+    return ", ".join(parts) + f" (n={int(reading['total'].sum())})"
+
+
+def _choice(study_key: str, best: pd.DataFrame, others: list[pd.DataFrame]) -> str:
+    passed = f" over {len(others)} other reading(s): {'; '.join(map(_reading_label, others))}" if others else ""
+    return f"{study_key}: {_reading_label(best)}{passed}"
 
 
 def _dedupe_arms(rows: pd.DataFrame) -> pd.DataFrame:
@@ -282,6 +315,8 @@ class TrialRow:
     control_total: int | None
     outcome_ids: tuple[str, ...]
     timepoint_days: float | None
+    passed_over_ids: tuple[str, ...] = ()  # active rows of the trial's other readings
+    choice: str = ""  # the chosen reading, and how many were passed over
 
 
 def _readings(active: pd.DataFrame) -> list[pd.DataFrame]:
@@ -302,8 +337,9 @@ def _controls_for(reading: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
 def select_trials(active: pd.DataFrame, pool: pd.DataFrame) -> list[TrialRow]:
     """One TrialRow per study_key among `active` rows; controls are looked up in `pool`."""
     chosen: list[TrialRow] = []
-    for study_key, rows in active.groupby("study_key", sort=True):
-        best = min(_readings(rows), key=_reading_rank)
+    for study_key, trial_rows in active.groupby("study_key", sort=True):
+        readings = sorted(_readings(trial_rows), key=_reading_rank)
+        best, others = readings[0], readings[1:]
         arms = _dedupe_arms(best)
         controls = _controls_for(best, pool)
         has_control = not controls.empty
@@ -314,6 +350,8 @@ def select_trials(active: pd.DataFrame, pool: pd.DataFrame) -> list[TrialRow]:
             int(controls["events"].sum()) if has_control else None,
             int(controls["total"].sum()) if has_control else None,
             ids, float(tp) if pd.notna(tp) else None,
+            tuple(i for o in others for i in o["outcome_id"].astype(str)),
+            _choice(str(study_key), best, others),
         ))
     return chosen
 
@@ -356,7 +394,7 @@ SUMMARY_COLUMNS = (
     "prop_reml", "prop_reml_ci_lower", "prop_reml_ci_upper", "prop_reml_pi_lower", "prop_reml_pi_upper",
     "prop_tau2_reml",
     *[f"{m}_{c}" for m in ("rr", "or") for c in RATIO_COLUMNS],
-    "study_keys", "outcome_ids",
+    "study_keys", "outcome_ids", "passed_over_ids", "reading_choices",
 )
 
 
@@ -403,6 +441,8 @@ def _summary_row(keys: dict[str, object], ev: ScopeEvidence) -> dict[str, object
         **_ratio_columns("rr", ev), **_ratio_columns("or", ev),
         "study_keys": [t.study_key for t in ev.trials],
         "outcome_ids": [i for t in ev.trials for i in t.outcome_ids],
+        "passed_over_ids": [i for t in ev.trials for i in t.passed_over_ids],
+        "reading_choices": [t.choice for t in ev.trials],
     }
 
 

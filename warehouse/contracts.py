@@ -352,6 +352,14 @@ CORE_OUTCOME = Table(
         Column("population", "VARCHAR", "trd, mdd, bipolar, suicidal_ideation, perinatal or other"),
         Column("analysis_subset", "VARCHAR",
                "analysis subset such as stable remitters or stable responders, else NULL"),
+        Column("measure_type", "VARCHAR",
+               "the registered measure's type: primary, secondary, other_pre_specified or post_hoc (NULL for abstracts)"),
+        Column("analysis_population", "VARCHAR",
+               "analysis population named by the measure (data/analysis_readings.csv): itt, full_analysis_set, "
+               "per_protocol, completers, else NULL"),
+        Column("analysis_method", "VARCHAR",
+               "how missing values were handled, named by the measure: nonresponder_imputation, "
+               "multiple_imputation, locf, bocf, observed, else NULL"),
         Column("timepoint_raw", "VARCHAR", "timepoint as given (class title or time frame; abstract phrase)"),
         Column("timepoint_days", "DOUBLE", "timepoint in days (24 hours -> 1.0)"),
         Column("timepoint_hours", "DOUBLE", "timepoint in hours for sub-day points, else NULL"),
@@ -436,7 +444,8 @@ CORE_SCREENING = Table(
         Column("included", "BOOLEAN NOT NULL",
                "true when the record is ketamine-class efficacy evidence in depression"),
         Column("exclusion_reason", "VARCHAR",
-               "NULL or other_indication, no_ketamine_arm, review_or_protocol, duplicate_report, not_depression"),
+               "why the record is excluded (NULL when included); duplicate_report is a further report of an "
+               "included trial, notice an erratum, comment or retraction notice"),
         Column("reason_detail", "VARCHAR", "the text that decided the reason"),
         Column("population", "VARCHAR", "trd, mdd, bipolar, suicidal_ideation, perinatal or other"),
         Column("is_registered", "BOOLEAN NOT NULL", "true for registry records and for publications with an NCT link"),
@@ -559,6 +568,10 @@ MARTS_EVIDENCE_SUMMARY = Table(
         Column("or_dropped", "INTEGER", "trials left out of the OR pool for zero events in both arms"),
         Column("study_keys", "VARCHAR[]", "study keys (nct_id or PMID:...) of the contributing trials"),
         Column("outcome_ids", "VARCHAR[]", "core.outcome ids of the arm rows that entered the pools"),
+        Column("passed_over_ids", "VARCHAR[]",
+               "core.outcome ids of the active arm rows of readings the pools passed over (README: one reading per trial)"),
+        Column("reading_choices", "VARCHAR[]",
+               "per trial, the reading taken (source, measure type, analysis population and method, day, n) and those passed over"),
         Column("n_rows", "INTEGER", "arm rows that entered the pools"),
         Column("n_rows_checked", "INTEGER", "of those, rows a person accepted, corrected or added"),
     ),
@@ -684,7 +697,7 @@ CORE_OUTCOME = _declare(
 CORE_SCREENING = _declare(
     CORE_SCREENING, ("record_type", "record_id"), record_type=("study", "publication"), source=("ctgov", "pubmed"),
     exclusion_reason=("no_ketamine_arm", "not_depression", "other_indication", "review_or_protocol",
-                      "duplicate_report"),
+                      "duplicate_report", "notice"),
 )
 CORE_DRUG = _declare(CORE_DRUG, ("drug",))
 MARTS_CLAIMS = _declare(MARTS_CLAIMS, ("claim_id",), metric=tuple(sorted(METRICS)))

@@ -37,8 +37,12 @@ def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
 
 
 def _links(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Each paper's trials by its best report link (own registration, then a RESULT/DERIVED registry
+    reference, then an NCT id in the abstract); BACKGROUND citations never make a paper a trial's report."""
     linked: dict[str, list[str]] = defaultdict(list)
-    rows = con.execute("select pmid, nct_id from core.study_publication order by pmid, nct_id").fetchall()
+    rows = con.execute(
+        "select pmid, nct_id from core.study_publication where link_role = 'report'"
+        " qualify link_tier = min(link_tier) over (partition by pmid) order by pmid, nct_id").fetchall()
     for pmid, nct_id in rows:
         linked[pmid].append(nct_id)
     return linked
@@ -85,9 +89,14 @@ CTGOV_STAGING = (
     c.STAGING_CTGOV_FLOW_MILESTONE,
 )
 LATEST_STUDIES = "select payload, sha256 from raw.ctgov_study_current order by nct_id"
-# Curated rows (review decisions applied): never rejected ones, held ones only once a person checked them.
-SYNTHESIS_ROWS = "select * from core.outcome_curated where in_synthesis"
-VERIFIED_ROWS = f"{SYNTHESIS_ROWS} and checked"
+# Curated rows (review decisions applied): never rejected ones, held ones only once a person checked them,
+# and only of trials screening includes (core.study_inclusion); excluded trials stay visible in PRISMA.
+SYNTHESIS_ROWS = (
+    "select o.* from core.outcome_curated as o semi join core.study_inclusion as i"
+    " on i.study_key = o.study_key and i.included where o.in_synthesis"
+)
+VERIFIED_ROWS = f"{SYNTHESIS_ROWS} and o.checked"
+SYNTHESIS_READS = ["core.outcome_curated", "core.study_inclusion"]
 LATEST_ARTICLES = "select payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
 
 
@@ -137,19 +146,26 @@ def pubmed_staging(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> No
     insert_rows(con, "staging.pubmed_article", rows)
 
 
-def _publications(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """A publication's trials are every link in core.study_publication (DataBankList, registry
-    reference or NCT id in the abstract), not only its DataBankList."""
+def _publications(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[dict[str, Any]]:
+    """Articles with the trials each reports (`_links`: its best report link, not only its DataBankList)."""
     linked = _links(con)
-    articles = _records(con, "select * from staging.pubmed_article order by pmid")
+    articles = _records(con, f"select * from staging.pubmed_article as a where {where} order by pmid")
     return [{**a, "nct_ids": linked.get(a["pmid"], [])} for a in articles]
 
 
-@python_model(reads=[*REGISTRY_READS, "staging.pubmed_article", "core.study_publication"], writes=[c.CORE_OUTCOME])
+# Abstracts are read only where screening keeps the record: included, or a further report of an included trial.
+SCREENED_IN = (
+    "a.pmid in (select record_id from core.screening where record_type = 'publication'"
+    " and (included or exclusion_reason = 'duplicate_report'))"
+)
+
+
+@python_model(reads=[*REGISTRY_READS, "staging.pubmed_article", "core.study_publication", "core.screening"],
+              writes=[c.CORE_OUTCOME])
 def outcomes(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
-    """Response, remission and relapse rows from posted results (the long core tables) and abstracts
-    (transform.outcomes)."""
-    rows = outcome_rows(registry_studies(con), _publications(con))
+    """Response, remission and relapse rows from posted results (the long core tables) and from the
+    abstracts of screened-in publications (transform.outcomes)."""
+    rows = outcome_rows(registry_studies(con), _publications(con, SCREENED_IN))
     insert_rows(con, "core.outcome", with_default_windows(with_registry_routes(rows, _routes(con))))
 
 
@@ -204,25 +220,25 @@ def _claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext, rows_sql
     insert_frame(con, table, pool_review_counts(con, context.claims, checked, outcomes_frame))
 
 
-@python_model(reads=["core.outcome_curated"], writes=[c.MARTS_EVIDENCE_SUMMARY])
+@python_model(reads=SYNTHESIS_READS, writes=[c.MARTS_EVIDENCE_SUMMARY])
 def summary(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     """Pooled estimates per comparable group (transform.meta), from the curated rows."""
     _summary(con, context.synthesis_rows, "marts.evidence_summary")
 
 
-@python_model(reads=["core.outcome_curated", "marts.evidence_summary", "marts.claims"], writes=[c.MARTS_CLAIM_CHECK])
+@python_model(reads=[*SYNTHESIS_READS, "marts.evidence_summary", "marts.claims"], writes=[c.MARTS_CLAIM_CHECK])
 def claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     """A verdict per claim (transform.verdicts); marts.claims is read so the verdicts follow the claims."""
     _claim_check(con, context, context.synthesis_rows, "marts.evidence_summary", "marts.claim_check")
 
 
-@python_model(reads=["core.outcome_curated"], writes=[c.MARTS_EVIDENCE_SUMMARY_VERIFIED])
+@python_model(reads=SYNTHESIS_READS, writes=[c.MARTS_EVIDENCE_SUMMARY_VERIFIED])
 def summary_verified(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
     """The same pools from checked rows only, for `report --verified-only` and `claims --verified-only`."""
     _summary(con, VERIFIED_ROWS, "marts.evidence_summary_verified")
 
 
-@python_model(reads=["core.outcome_curated", "marts.evidence_summary_verified", "marts.claims"],
+@python_model(reads=[*SYNTHESIS_READS, "marts.evidence_summary_verified", "marts.claims"],
               writes=[c.MARTS_CLAIM_CHECK_VERIFIED])
 def claim_check_verified(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     _claim_check(con, context, VERIFIED_ROWS, "marts.evidence_summary_verified", "marts.claim_check_verified")

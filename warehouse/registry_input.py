@@ -27,8 +27,8 @@ QUERIES = {
     "flow_milestone": "select nct_id, period_idx, milestone_idx, milestone_type, achievement_idx, group_id,"
     " group_title, num_subjects_raw from core.flow_milestone"
     " order by nct_id, period_idx, milestone_idx, achievement_idx",
-    "outcome_measure": "select nct_id, outcome_idx, title, description, time_frame, param_type, unit_of_measure"
-    " from core.outcome_measure order by nct_id, outcome_idx",
+    "outcome_measure": "select nct_id, outcome_idx, outcome_type, title, description, time_frame,"
+    " population_description, param_type, unit_of_measure from core.outcome_measure order by nct_id, outcome_idx",
     "result_group": "select nct_id, outcome_idx, group_id, title, description from core.result_group"
     " order by nct_id, outcome_idx, group_id",
     "outcome_denom": "select nct_id, outcome_idx, class_idx, denom_idx, group_id, units, count_raw"
@@ -100,6 +100,7 @@ def _measure(measure: Record, parts: Mapping[str, list[Record]]) -> RegistryMeas
 
 # staging column -> core column, where the core models rename (warehouse/sql/core/*.sql).
 _RENAMES = {
+    "ctgov_outcome_measure": {"type": "outcome_type"},
     "ctgov_outcome_denom": {"value": "count_raw"},
     "ctgov_outcome_measurement": {
         "value": "value_raw",

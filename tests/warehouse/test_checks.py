@@ -82,7 +82,7 @@ def test_a_broken_key_and_an_unknown_value_are_reported(sample: duckdb.DuckDBPyC
     assert found == [
         "core.screening: key (record_type, record_id) not unique: ('study', 'NCT1') x2",
         "core.screening.exclusion_reason: 'bad_reason' is not one of no_ketamine_arm, "
-        "not_depression, other_indication, review_or_protocol, duplicate_report",
+        "not_depression, other_indication, review_or_protocol, duplicate_report, notice",
     ]
 
 

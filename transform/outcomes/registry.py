@@ -120,8 +120,23 @@ def _base_row(nct: str | None, found: Classification, measure: Mapping[str, Any]
         instrument=definition.instrument, threshold=definition.threshold, operator=definition.operator,
         threshold_unit=definition.threshold_unit, consecutive_visits=definition.consecutive_visits,
         definition_text=text, population=context.population, analysis_subset=subset_of(title, found.kind),
-        confidence="high", rule=f"registry.{found.rule}",
+        confidence="high", rule=f"registry.{found.rule}", **analysis_reading(measure),
     )  # fmt: skip
+
+
+def analysis_reading(measure: Mapping[str, Any]) -> dict[str, str | None]:
+    """The measure's type, and the analysis population and missing-data method it names. The method is
+    read from the title first ("(LOCF Data)"), the population from the population description first."""
+    title, description, population = (str(measure.get(k) or "") for k in
+                                      ("title", "description", "population_description"))
+    method = _first_reading("method", (title, description, population))
+    analysed = _first_reading("population", (population, title, description))
+    kind = str(measure.get("outcome_type") or "").lower() or None
+    return {"measure_type": kind, "analysis_population": analysed, "analysis_method": method}
+
+
+def _first_reading(field: str, texts: Iterable[str]) -> str | None:
+    return next((hit["value"] for t in texts if (hit := first_match("analysis_readings", t, field=field))), None)
 
 
 def _definition(kind: str, title: str, description: str) -> tuple[Definition, str]:

@@ -14,6 +14,7 @@ from ketamine_evidence.transform.tables import rows, truth
 COLUMNS = (
     "outcome_id", "nct_id", "study_key", "pmid", "source", "outcome_kind", "instrument", "threshold",
     "operator", "threshold_unit", "consecutive_visits", "definition_text", "population", "analysis_subset",
+    "measure_type", "analysis_population", "analysis_method",
     "timepoint_raw", "timepoint_days", "timepoint_hours", "time_window", "arm_label", "group_id", "drug",
     "route", "dose", "arm_role", "comparator", "comparator_type", "n_randomized", "events", "total",
     "proportion", "rounding_note", "effect_type", "effect", "ci_lower", "ci_upper", "p_value", "p_value_raw",

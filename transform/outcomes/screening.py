@@ -72,6 +72,7 @@ def screen_study(study: Mapping[str, Any]) -> dict[str, Any]:
     arms = protocol.get("armsInterventionsModule") or {}
     names = " ".join(str(i.get("name") or "") for i in arms.get("interventions") or [] if isinstance(i, Mapping))
     labels = " ".join(str(a.get("label") or "") for a in arms.get("armGroups") or [] if isinstance(a, Mapping))
+    labels = f"{labels} {result_group_titles(study)}"
     reason = None
     if not KETAMINE.search(f"{names} {labels} {title}"):
         reason = ("no_ketamine_arm", "no ketamine, esketamine or arketamine intervention or arm")
@@ -82,6 +83,17 @@ def screen_study(study: Mapping[str, Any]) -> dict[str, Any]:
         "other" if reason and reason[0] == "other_indication" else classify_population(conditions, title, summary)
     )
     return _row("study", nct, "ctgov", nct, reason, population, True)
+
+
+def result_group_titles(study: Mapping[str, Any]) -> str:
+    """The group titles of the posted results (participant flow, baseline, outcome measures): some records
+    name their arms only there ("Intranasal Esketamine + Oral AD"), and the outcome builder reads them."""
+    results = study.get("resultsSection") or {}
+    modules = [results.get("participantFlowModule"), results.get("baselineCharacteristicsModule")]
+    modules += list((results.get("outcomeMeasuresModule") or {}).get("outcomeMeasures") or [])
+    titles = [str(g.get("title") or "") for m in modules if isinstance(m, Mapping)
+              for g in m.get("groups") or [] if isinstance(g, Mapping)]
+    return " ".join(dict.fromkeys(titles))
 
 
 def screen_publication(

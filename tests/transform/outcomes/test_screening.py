@@ -161,8 +161,7 @@ def _run(con, layer: str, name: str) -> None:
 
 def test_prisma_flow_counts_in_one_query(con) -> None:
     init_schemas(con)
-    for layer, name in (("core", "screening"), ("marts", "prisma_flow")):
-        _run(con, layer, name)
+    _run(con, "core", "screening")
     con.execute(
         "insert into meta.refresh_run (run_id, started_at, mode, status) values "
         "('r1', '2026-01-01', 'live', 'success'), ('r2', '2026-02-01', 'live', 'success'),"
@@ -215,6 +214,8 @@ def test_prisma_flow_counts_in_one_query(con) -> None:
         },
     ]
     insert_rows(con, "core.screening", screening_rows(studies, pubs))
+    for layer, name in (("core", "study_inclusion"), ("marts", "prisma_flow")):
+        _run(con, layer, name)
     got = {(s, src, r): n for s, src, r, n in con.execute("select * from marts.prisma_flow").fetchall()}
     assert got == {
         ("searched_hits", "pubmed", None): 1,
@@ -258,3 +259,40 @@ def test_population_needs_a_depressive_disorder(
     conditions: tuple[str, ...], title: str, summary: str | None, population: str
 ) -> None:
     assert classify_population(conditions, title, summary) == population
+
+
+def test_a_trial_is_included_by_its_registry_record_else_by_its_publications(con) -> None:
+    """core.study_inclusion: a paper on an excluded registered trial does not bring the trial in; a trial
+    known only from papers is in when one of them is; notices get their own reason."""
+    init_schemas(con)
+    _run(con, "core", "screening")
+    studies = [ct("NCT1", "Ketamine pain", ["Pain"], ["Ketamine"]), ct("NCT2", "Ketamine in TRD", ["TRD"], ["Ketamine"])]
+    pubs = [
+        {"pmid": "1", "title": "Ketamine in depression", "abstract": "ketamine depression", "nct_ids": ["NCT1"],
+         "publication_types": ["Randomized Controlled Trial"]},
+        {"pmid": "2", "title": "Ketamine infusions in depression", "abstract": "ketamine depression",
+         "publication_types": ["Randomized Controlled Trial"]},
+        {"pmid": "3", "title": "Erratum: ketamine in depression", "abstract": "ketamine depression",
+         "publication_types": ["Published Erratum"]},
+    ]
+    insert_rows(con, "core.screening", screening_rows(studies, pubs))
+    _run(con, "core", "study_inclusion")
+    got = con.execute("select study_key, included, exclusion_reason, decided_by, has_registry_record,"
+                      " included_publications from core.study_inclusion order by study_key").fetchall()
+    assert got == [
+        ("NCT1", False, "other_indication", "study", True, ["1"]),
+        ("NCT2", True, None, "study", True, []),
+        ("PMID:2", True, None, "publication", False, ["2"]),
+        ("PMID:3", False, "notice", "publication", False, []),
+    ]
+
+
+def test_arms_named_only_in_result_group_titles_count_as_ketamine_arms() -> None:
+    """Some records name the arms only in the posted results' groups (the outcome builder reads those)."""
+    study = ct("NCT9", "A study in treatment-resistant depression", ["Depression"], [])
+    study["resultsSection"] = {"outcomeMeasuresModule": {"outcomeMeasures": [
+        {"groups": [{"id": "OG000", "title": "Intranasal Esketamine + Oral AD"}, {"id": "OG001", "title": "Placebo"}]}
+    ]}}
+    assert screen_study(study)["included"]
+    del study["resultsSection"]
+    assert screen_study(study)["exclusion_reason"] == "no_ketamine_arm"

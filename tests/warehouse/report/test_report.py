@@ -67,7 +67,7 @@ def test_report_is_self_contained_with_plots(report) -> None:
     for plot in files.plots:
         assert plot.read_bytes().startswith(PNG_MAGIC)
         assert f"]({plot.name})" in md
-    assert html.count('src="data:image/png;base64,') == len(files.plots)
+    assert html.count('src="data:image/png;base64,') == len(files.plots) + 1  # and the PRISMA diagram
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "<link" not in html and "<script" not in html
 
@@ -86,15 +86,18 @@ def test_study_characteristics_one_row_per_included_study(sample, report) -> Non
         r[0]
         for r in sample.execute(
             "select record_id from core.screening where record_type = 'study' and included"
+            " union select 'PMID:' || record_id from core.screening"
+            " where record_type = 'publication' and included and study_key like 'PMID:%'"
         ).fetchall()
     }
-    rows = sample.execute("select nct_id, acronym, main_pmid from marts.study_characteristics").fetchall()
+    rows = sample.execute("select study_key, acronym, main_pmid from marts.study_characteristics").fetchall()
     assert {r[0] for r in rows} == included
     assert len(rows) == len(included)
+    assert "PMID:30922101" in included  # the sample's study known only from PubMed is listed too
     transform1 = next(r for r in rows if r[0] == "NCT02417064")
     assert transform1[1] == "TRANSFORM-1"
-    for nct_id, *_ in rows:
-        assert nct_id in html
+    for study_key, *_ in rows:
+        assert study_key.removeprefix("PMID:") in html
 
 
 def _empty_marts(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,8 +1,8 @@
--- marts.prisma_flow: PRISMA 2020 flow counts in long form, from one query over raw, core.screening and meta.search_log.
+-- marts.prisma_flow: PRISMA 2020 flow counts in long form, from one query over raw, core.screening, core.study_inclusion and meta.search_log.
 -- @key step, source, reason
 -- @accepted step: searched_hits, identified, removed_before_screening, screened, excluded, included_reports, included_studies, studies_without_registry_record
 -- @accepted source: ctgov, pubmed, all
--- @column step: searched_hits (what the latest successful run's searches reported), identified (distinct records ever retrieved), removed_before_screening, screened, excluded, included_reports, included_studies, studies_without_registry_record
+-- @column step: searched_hits (what the latest successful run's searches reported), identified (distinct records ever retrieved), removed_before_screening, screened, excluded, included_reports, included_studies (core.study_inclusion), studies_without_registry_record (included studies whose registry record the warehouse does not hold)
 -- @column source: ctgov, pubmed, or all for study-level counts
 -- @column reason: exclusion reason for excluded rows, else NULL
 -- @column n: count
@@ -57,11 +57,11 @@ renamed as (
     select 'included_reports', source, null, count(*)
     from core.screening where included group by source
     union all
-    select 'included_studies', 'all', null, count(distinct study_key)
-    from core.screening where included
+    select 'included_studies', 'all', null, count(*)
+    from core.study_inclusion where included
     union all
-    select 'studies_without_registry_record', 'all', null, count(distinct study_key)
-    from core.screening where included and not is_registered
+    select 'studies_without_registry_record', 'all', null, count(*)
+    from core.study_inclusion where included and not has_registry_record
 )
 
 select step, source, reason, n::bigint as n
