@@ -119,9 +119,15 @@ def _base_row(nct: str | None, found: Classification, measure: Mapping[str, Any]
         nct_id=nct, study_key=nct, source="registry", outcome_kind=found.kind,
         instrument=definition.instrument, threshold=definition.threshold, operator=definition.operator,
         threshold_unit=definition.threshold_unit, consecutive_visits=definition.consecutive_visits,
-        definition_text=text, population=context.population, analysis_subset=subset_of(title, found.kind),
+        definition_text=text, population=context.population, analysis_subset=_subset(measure, title, found.kind),
         confidence="high", rule=f"registry.{found.rule}", **analysis_reading(measure),
     )  # fmt: skip
+
+
+def _subset(measure: Mapping[str, Any], title: str, kind: str | None) -> str | None:
+    """The analysed subset named by the title, else by the population description (ESCAPE-LTE's relapse
+    measure analyses "participants in remission")."""
+    return subset_of(title, kind) or subset_of(clean(str(measure.get("population_description") or "")), kind)
 
 
 def analysis_reading(measure: Mapping[str, Any]) -> dict[str, str | None]:
@@ -170,7 +176,7 @@ def _measurement_rows(
         label = " ".join(str(x) for x in (values[0].get("class_title"), values[0].get("category_title")) if x)
         if label and _NEGATIVE_CATEGORY.search(label):
             continue
-        point, phase = _phase_window(_timepoint(label, str(head.get("time_frame") or ""), found), head)
+        point, phase = _phase_window(_timepoint(label, str(head.get("time_frame") or ""), found), head, found.kind)
         row_base, row_found = _category_base(base, found, label, head)
         for value in values:
             path = f"{BASE}[{index}].classes[{ci}].categories[{ki}].measurements[{value.get('measurement_idx')}]"
@@ -274,13 +280,23 @@ def _arm_fields(arm: Arm, gid: str, comparator: tuple[str | None, str]) -> dict[
     return fields
 
 
-def _phase_window(point: Timepoint, measure: Record) -> tuple[Timepoint, Pattern | None]:
+# A primary response/remission endpoint up to 12 weeks marks the end of the acute phase (ESCAPE-TRD's week 8).
+ACUTE_PRIMARY_MAX_DAYS = 84
+
+
+def _phase_window(point: Timepoint, measure: Record, kind: str | None) -> tuple[Timepoint, Pattern | None]:
     """The window the trial's own phase names (data/phase_windows.csv) outranks the one from days alone: a
-    week-8 primary endpoint of an acute phase is `induction`, not `maintenance`."""
+    week-8 endpoint of an acute phase is `induction`, not `maintenance`. Without a phase name, the design
+    decides: the primary response or remission endpoint of the first 12 weeks is the acute phase's end."""
     phase = first_match("phase_windows", f"{measure.get('title') or ''} ; {measure.get('time_frame') or ''}")
-    if phase is None or phase["window"] == "post_treatment" or point.days is None:
+    if point.days is None or (phase is not None and phase["window"] == "post_treatment"):
         return point, phase
-    return Timepoint(point.raw, point.days, point.hours, phase["window"]), phase
+    if phase is not None:
+        return Timepoint(point.raw, point.days, point.hours, phase["window"]), phase
+    primary = str(measure.get("outcome_type") or "").upper() == "PRIMARY" and kind in ("response", "remission")
+    if primary and point.window == "maintenance" and point.days <= ACUTE_PRIMARY_MAX_DAYS:
+        return Timepoint(point.raw, point.days, point.hours, "induction"), None
+    return point, phase
 
 
 def _timepoint(label: str, time_frame: str, found: Classification) -> Timepoint:

@@ -177,6 +177,9 @@ def test_escape_trd_remission_with_risk_difference() -> None:
     assert (active["instrument"], active["threshold"]) == ("MADRS", 10.0)
     composite = pick(rows, 1, "OG001")
     assert (composite["outcome_kind"], composite["events"], composite["timepoint_days"]) == ("remission", 48, 224)
+    # no phase is named: the primary endpoint at week 8 ends the acute phase; week 32 is maintenance
+    assert (active["measure_type"], active["time_window"]) == ("primary", "induction")
+    assert (composite["measure_type"], composite["time_window"]) == ("secondary", "maintenance")
 
 
 def _relapse_free(title: str, time_frame: str = "Week 24") -> dict[str, Any]:
@@ -203,6 +206,8 @@ def test_no_relapse_and_no_discontinuation_is_a_composite_kept_out_of_pools() ->
     assert (row["outcome_kind"], row["total"], row["events"]) == ("relapse", 149, 31)
     assert row["flag"] == ["composite_outcome"] and "not relapse alone" in row["flag_reason"]
     assert usable_rows(pd.DataFrame([row])).empty
+    # its population description names the analysed subset: "participants in remission (MADRS <=10)"
+    assert (row["analysis_subset"], row["measure_type"]) == ("remitters", "secondary")
     assert _relapse_free("Percentage of Participants With No Relapse or Death")["flag"] == ["composite_outcome"]
 
 
