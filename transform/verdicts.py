@@ -484,6 +484,50 @@ def _duration_finding(verdict: str, claim: Claim, row: pd.Series, factor: float,
                    f"max_followup_{claim.unit}", trial=row, trial_figure=value)
 
 
+def _hours(frame: pd.DataFrame) -> pd.Series:
+    return frame["timepoint_hours"].fillna(frame["timepoint_days"] * 24)
+
+
+def _check_onset(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame) -> Finding:
+    """An onset claim ("within 4 hours") against responder rows at or before that hour: the effect has
+    appeared when response is higher with the drug than with its control there (risk ratio CI above 1)."""
+    limit = claim.hi * (1 + TIME_TOLERANCE)  # onset claims are stated in hours
+    responders = pool[(pool["arm_role"] == "active") & scope_mask(pool, claim.scope, ("response",))]
+    active = responders[_hours(responders) <= limit]
+    if active.empty:
+        return Finding("not_checkable", _no_onset_rows(claim, frame, responders, limit), "response_by_hour")
+    first = _hours(active).min()
+    ev = pool_trials(select_trials(active[_hours(active) == first], pool[_hours(pool) == first]))
+    rr = ev.ratios.get("RR_dl")
+    figures = f"response {_fmt(100 * ev.proportion.estimate) if ev.proportion.estimate is not None else '-'}%"
+    keys = [t.study_key for t in ev.trials]
+    if rr is None or rr.status not in ("pooled", "single_study") or rr.ci_lower is None or rr.ci_upper is None:
+        return Finding("not_checkable", f"By {_fmt(first, 0)} hours only the drug arms report responders "
+                       f"({figures}, {', '.join(keys)}); without a control the onset of an effect is not shown.",
+                       "response_by_hour")
+    ratio = (f"RR {_fmt(rr.estimate, 2)} (95% CI {_fmt(rr.ci_lower, 2)}-{_fmt(rr.ci_upper, 2)}; "
+             f"k={rr.k}, {', '.join(keys)})")
+    pooled = _pooled_fields(rr, float, keys)
+    if rr.ci_lower > 1:
+        return Finding("consistent", f"By {_fmt(first, 0)} hours, {figures} with the drug and response is higher "
+                       f"than with control: {ratio}.", "response_by_hour", pooled=pooled)
+    return Finding("unsupported", f"By {_fmt(first, 0)} hours response with the drug is not shown to differ from "
+                   f"control: {ratio}.", "response_by_hour", pooled=pooled)
+
+
+def _no_onset_rows(claim: Claim, frame: pd.DataFrame, responders: pd.DataFrame, limit: float) -> str:
+    reason = (f"Not checkable: no usable responder rows at or before {_fmt(limit / (1 + TIME_TOLERANCE), 0)} "
+              f"hours for {describe_scope(claim.scope)}")
+    later = _hours(responders).dropna()
+    if not later.empty:
+        reason += f"; the earliest usable responder rows are at {_fmt(later.min(), 0)} hours"
+    response = frame[(frame["arm_role"] == "active") & scope_mask(frame, claim.scope, ("response",))]
+    waiting = response[(_hours(response) <= limit) & ~response.index.isin(responders.index)]
+    if not waiting.empty:
+        reason += f"; {len(waiting)} rows at those hours are held for review or excluded"
+    return reason + "."
+
+
 # --- assembly -----------------------------------------------------------------------------------
 
 def _judge(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame, summary: pd.DataFrame) -> Finding:
@@ -497,6 +541,8 @@ def _judge(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame, summary: pd.Da
         return _check_time_to_relapse(claim, frame)
     if claim.metric == "duration_of_benefit":
         return _check_duration(claim, frame)
+    if claim.metric == "onset" and claim.unit == "hours":
+        return _check_onset(claim, frame, pool)
     return Finding("unsupported", f"No rule compares a {claim.metric} claim in {claim.unit} with trial data.")
 
 

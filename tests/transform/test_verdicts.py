@@ -296,3 +296,26 @@ def test_a_range_that_only_overlaps_the_ci_is_over_or_understated() -> None:
     assert out.loc["G", "rationale"].startswith("The pooled response") and "lies within the claimed" in out.loc[
         "G", "rationale"]
     assert out.loc["H", "verdict"] == "consistent" and "lies within the pooled" in out.loc["H", "rationale"]
+
+
+def _at_hours(hours: float, *rows: dict[str, object]) -> list[dict[str, object]]:
+    return [{**r, "timepoint_days": hours / 24, "timepoint_hours": hours, "outcome_id": f"{r['outcome_id']}-{hours}h"}
+            for r in rows]
+
+
+def test_onset_claims_are_judged_from_responders_at_or_before_the_hour() -> None:
+    onset = claim("C06", 4, metric="onset", unit="hours", drug="ketamine", route="IV", window="acute")
+    early = _at_hours(4, arm("NCT1", "active", 20, 50), arm("NCT1", "control", 4, 50))
+    later = _at_hours(24, arm("NCT1", "active", 30, 50), arm("NCT1", "control", 8, 50))
+    got = verdicts([onset], early + later).loc["C06"]
+    assert got["verdict"] == "consistent" and got["evidence_measure"] == "response_by_hour"
+    assert got["rationale"].startswith("By 4 hours, response 40% with the drug") and "NCT1" in got["rationale"]
+    assert got["pooled_estimate"] == pytest.approx(5.0)  # RR 40% / 8%
+    flat = _at_hours(4, arm("NCT1", "active", 6, 50), arm("NCT1", "control", 5, 50))
+    assert verdicts([onset], flat).loc["C06", "verdict"] == "unsupported"
+    none = verdicts([onset], later).loc["C06"]
+    assert none["verdict"] == "not_checkable"
+    assert "no usable responder rows at or before 4 hours" in none["rationale"]
+    assert "earliest usable responder rows are at 24 hours" in none["rationale"]
+    held = _at_hours(4, arm("NCT1", "active", 20, 50, flag=["pct_over_100"]))
+    assert "1 rows at those hours are held for review or excluded" in verdicts([onset], held).loc["C06", "rationale"]
