@@ -329,8 +329,8 @@ STAGING_PUBMED_ARTICLE = Table(
 
 CORE_OUTCOME = Table(
     "core.outcome",
-    "one row per (trial, source, outcome kind, timepoint, arm, subset): response, remission and relapse as comparable "
-    "numbers, each traceable to its JSON path or text span",
+    "one row per (trial, source, publication, measure or sentence, outcome kind, timepoint, arm, subset): "
+    "response, remission and relapse as comparable numbers, each traceable to its JSON path or text span",
     (
         Column("outcome_id", "VARCHAR NOT NULL",
                "stable id: first 16 hex of sha1(source, nct_id, pmid, json_path or span offsets)"),
