@@ -2,9 +2,11 @@
 
 `record_history(con, run_id)` appends the key columns of marts.evidence_summary and marts.claim_check
 to meta.summary_history and meta.verdict_history (re-recording a run replaces its rows).
-`changes_since_previous(con)` compares the latest two successful runs: trials whose first raw
-version arrived in the latest run, studies whose results were newly posted, pooled estimates that
-moved by more than 1e-9, and verdicts that changed.
+`changes_since_previous(con)` compares the latest two successful runs: what the searches were
+(tool version, mode, query per source: PRISMA-LSR item L2, changes to the methods), trials whose
+first raw version arrived in the latest run, studies whose results were newly posted, pooled
+estimates that moved by more than 1e-9, and verdicts that changed (item L3, changes to the results).
+Versions of the living review are the successful runs, numbered 1, 2, ... by start time.
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ class VerdictChange:
     new: str | None
 
 
+@dataclass(frozen=True)
+class MethodChange:
+    """One search or build setting that differs between two versions."""
+
+    item: str
+    old: str | None
+    new: str | None
+
+
 @dataclass
 class Changes:
     latest_run: str | None
@@ -67,6 +78,17 @@ class Changes:
     verdict_changes: list[VerdictChange] = field(default_factory=list)
     history_compared: bool = True
     """False when either run has no recorded marts (built before history was kept)."""
+    method_changes: list[MethodChange] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)
+    """Version number of every successful run (1 = the first)."""
+
+    @property
+    def latest_version(self) -> int | None:
+        return self.versions.get(self.latest_run) if self.latest_run else None
+
+    @property
+    def previous_version(self) -> int | None:
+        return self.versions.get(self.previous_run) if self.previous_run else None
 
     @property
     def first_run(self) -> bool:
@@ -122,14 +144,20 @@ def _refresh_runs(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dateti
     return {run_id: (status, started) for run_id, status, started in rows}
 
 
-def latest_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The latest two successful runs, newest first. A run whose build was recorded in the history
-    counts unless it failed, so a report made at the end of a refresh (still `running`) sees itself."""
+def successful_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every successful run, oldest first: the versions of the living review. A run whose build was
+    recorded in the history counts unless it failed, so a report made at the end of a refresh (still
+    `running`) sees itself."""
     recorded, runs = _recorded_runs(con), _refresh_runs(con)
     ok = {r for r, (status, _) in runs.items() if status == "success"}
     ok |= {r for r in recorded if runs.get(r, ("success",))[0] != "failed"}
     when = {r: runs[r][1] if r in runs else recorded[r] for r in ok}
-    return sorted(ok, key=lambda r: (when[r], r), reverse=True)[:2]
+    return sorted(ok, key=lambda r: (when[r], r))
+
+
+def latest_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The latest two successful runs, newest first."""
+    return successful_runs(con)[::-1][:2]
 
 
 NEW_TRIALS = """
@@ -216,15 +244,48 @@ def _verdict_changes(con: duckdb.DuckDBPyConnection, latest: str, previous: str)
     ]
 
 
+RUN_SETTINGS = """
+select run_id, tool_version, mode from meta.refresh_run where run_id in (?, ?)
+"""
+SEARCHES = """
+select source, string_agg(query, ' | ' order by query) from meta.search_log
+where run_id = ? and query is not null group by source
+"""
+SETTING_NAMES = ("tool version", "mode")
+SEARCH_QUERY = "search query: "  # then the source; a replay that did not record its query is not compared
+
+
+def _settings(con: duckdb.DuckDBPyConnection, latest: str, previous: str) -> dict[str, dict[str, str | None]]:
+    """{run: {setting: value}}: the run's tool version, mode and search query per source (where recorded)."""
+    found: dict[str, dict[str, str | None]] = {latest: {}, previous: {}}
+    if relation_exists(con, "meta.refresh_run"):
+        for run_id, *values in con.execute(RUN_SETTINGS, [latest, previous]).fetchall():
+            found[run_id].update(zip(SETTING_NAMES, values, strict=True))
+    if relation_exists(con, "meta.search_log"):
+        for run_id in (latest, previous):
+            queries = con.execute(SEARCHES, [run_id]).fetchall()
+            found[run_id].update({f"{SEARCH_QUERY}{source}": query for source, query in queries})
+    return found
+
+
+def _method_changes(con: duckdb.DuckDBPyConnection, latest: str, previous: str) -> list[MethodChange]:
+    settings = _settings(con, latest, previous)
+    old, new = settings[previous], settings[latest]
+    return [MethodChange(item, old[item], new[item]) for item in sorted(set(old) & set(new)) if old[item] != new[item]]
+
+
 def changes_since_previous(con: duckdb.DuckDBPyConnection) -> Changes:
     """What the latest successful run changed compared with the one before it."""
-    runs = latest_runs(con)
+    ordered = successful_runs(con)
+    versions = {run: i for i, run in enumerate(ordered, start=1)}
+    runs = ordered[::-1][:2]
     if not runs:
         return Changes(None, None)
     if len(runs) == 1:
-        return Changes(runs[0], None)
+        return Changes(runs[0], None, versions=versions)
     latest, previous = runs
-    changes = Changes(latest, previous, _new_trials(con, latest), _new_results(con, latest))
+    changes = Changes(latest, previous, _new_trials(con, latest), _new_results(con, latest),
+                      method_changes=_method_changes(con, latest, previous), versions=versions)
     recorded = _recorded_runs(con)
     changes.history_compared = latest in recorded and previous in recorded
     if changes.history_compared:

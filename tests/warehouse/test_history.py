@@ -198,3 +198,27 @@ def test_sample_refreshed_with_a_changed_record(tmp_path) -> None:
         ("NCT00088699", None, "2025-02-01")
     ]
     con.close()
+
+
+def _search(con, run_id: str, source: str, query: str | None) -> None:
+    con.execute("insert into meta.search_log (run_id, source, query, hits, fetched) values (?, ?, ?, 1, 1)",
+                [run_id, source, query])
+
+
+def test_versions_are_numbered_and_method_changes_compared(two_runs) -> None:
+    _search(two_runs, "r1", "pubmed", "ketamine")
+    _search(two_runs, "r2", "pubmed", "ketamine OR esketamine")
+    _search(two_runs, "r1", "ctgov", "intr=ketamine")
+    _search(two_runs, "r2", "ctgov", None)  # a replay that did not record its query: not compared
+    changes = changes_since_previous(two_runs)
+    assert changes.versions == {"r1": 1, "r2": 2}
+    assert (changes.latest_version, changes.previous_version) == (2, 1)
+    assert [(m.item, m.old, m.new) for m in changes.method_changes] == [
+        ("search query: pubmed", "ketamine", "ketamine OR esketamine")
+    ]
+
+
+def test_same_settings_are_no_method_change(two_runs) -> None:
+    _search(two_runs, "r1", "pubmed", "ketamine")
+    _search(two_runs, "r2", "pubmed", "ketamine")
+    assert changes_since_previous(two_runs).method_changes == []

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 
 from ketamine_evidence.warehouse.history import changes_since_previous
-from ketamine_evidence.warehouse.report import content, html, markdown, queries
-from ketamine_evidence.warehouse.report.plots import forest_plots
+from ketamine_evidence.warehouse.report import content, html, markdown, prisma_diagram, queries
+from ketamine_evidence.warehouse.report.plots import Plot, forest_plots
 
 ARTIFACT_COLUMNS = ("claim_id", "claimed", "scope", "verdict", "evidence", "rationale")
 
@@ -21,26 +21,42 @@ class ReportFiles:
     html: Path
     markdown: Path
     plots: tuple[Path, ...]
+    tables: tuple[Path, ...] = ()  # forest-<name>.csv beside each PNG
+    prisma: Path | None = None  # prisma-flow.png, the PRISMA 2020 flow diagram
 
 
 def write_report(con: duckdb.DuckDBPyConnection, output: Path | str, current_run: str | None = None,
-                 verified_only: bool = False) -> ReportFiles:
-    """Write report.html (self-contained), report.md and one PNG per forest plot into `output`."""
+                 verified_only: bool = False, claims_path: str | None = None) -> ReportFiles:
+    """Write report.html (self-contained), report.md and one PNG plus one CSV per forest plot into `output`."""
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    data = queries.load(con, current_run, verified_only)
+    data = queries.load(con, current_run, verified_only, claims_path)
     plots = forest_plots(data.summary, data.trials)
-    for stale in out.glob("forest-*.png"):
-        stale.unlink()
-    paths = []
-    for plot in plots:
-        path = out / plot.filename
-        path.write_bytes(plot.png)
-        paths.append(path)
+    paths, tables = _write_forests(out, plots)
+    diagram = _write_prisma(out, data)
     html_path, md_path = out / "report.html", out / "report.md"
-    html_path.write_text(html.render(data, plots), encoding="utf-8")
-    md_path.write_text(markdown.render(data, plots), encoding="utf-8")
-    return ReportFiles(html_path, md_path, tuple(paths))
+    png = diagram.read_bytes() if diagram else None
+    html_path.write_text(html.render(data, plots, png), encoding="utf-8")
+    md_path.write_text(markdown.render(data, plots, diagram.name if diagram else None), encoding="utf-8")
+    return ReportFiles(html_path, md_path, paths, tables, diagram)
+
+
+def _write_prisma(out: Path, data: queries.ReportData) -> Path | None:
+    """prisma-flow.png from the PRISMA counts (none, and a stale one removed, when there are none)."""
+    path = out / prisma_diagram.FILENAME
+    path.unlink(missing_ok=True)
+    counts = prisma_diagram.flow_counts(data)
+    return prisma_diagram.draw(counts, path) if counts else None
+
+
+def _write_forests(out: Path, plots: list[Plot]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """Each forest's PNG and, beside it, its drawn rows as forest-<name>.csv; stale ones removed."""
+    for stale in (*out.glob("forest-*.png"), *out.glob("forest-*.csv")):
+        stale.unlink()
+    for plot in plots:
+        (out / plot.filename).write_bytes(plot.png)
+        plot.table().to_csv(out / plot.csv_filename, index=False)
+    return tuple(out / p.filename for p in plots), tuple(out / p.csv_filename for p in plots)
 
 
 def report_artifacts(con: duckdb.DuckDBPyConnection, current_run: str | None = None) -> tuple[list[dict], str]:

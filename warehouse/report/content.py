@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ketamine_evidence.warehouse.history import Changes
-from ketamine_evidence.warehouse.report.queries import ReportData
+from ketamine_evidence.warehouse.history import SEARCH_QUERY, Changes
+from ketamine_evidence.warehouse.report.queries import ReportData, RunInfo, SearchDate
+from ketamine_evidence.warehouse.report.sensitivity import RULE, Contrast, Part, Sensitivity
 
 VERDICT_ORDER = (
     "consistent", "overstated", "understated", "misattributed", "contradicted", "unsupported", "not_checkable",
@@ -35,6 +36,20 @@ EMPTY = {
     "forest": "No forest plots: there are no pooled groups with trial rows.",
     "prisma": "marts.prisma_flow is empty.",
     "studies": "No included studies: marts.study_characteristics is empty.",
+    "sensitivity": "No group has two or more poolable definitions or timepoints.",
+}
+# PRISMA-LSR (Akl et al., BMJ 2024;387:e079183): items added to PRISMA 2020 for living reviews.
+LSR_ITEMS = {
+    "L1": "living mode parameters",
+    "L2": "changes to the methods since the preceding version",
+    "L3": "changes to the results since the preceding version",
+}
+# The refresh's planned schedule: the weekly-refresh deployment of prefect.yaml (a test keeps them equal).
+PLANNED_SCHEDULE = "weekly, Mondays 06:00 Europe/London (deployment weekly-refresh in prefect.yaml)"
+MODE_TRIGGERS = {
+    "live": "a live search of the sources",
+    "snapshot": "a replay of a recorded snapshot",
+    "offline": "a rebuild from the bundled offline sample",
 }
 
 
@@ -207,7 +222,8 @@ def _enrolled(row: pd.Series) -> str:
 def study_row(row: pd.Series) -> list[str]:
     routes = text(row.get("routes"))
     drug = text(row.get("drugs")) + (f" ({routes})" if routes else "")
-    trial = text(row.get("nct_id")) + (f" {row['acronym']}" if not blank(row.get("acronym")) else "")
+    key = row.get("nct_id") if not blank(row.get("nct_id")) else row.get("study_key")
+    trial = text(key) + (f" {row['acronym']}" if not blank(row.get("acronym")) else "")
     comparators = text(row.get("comparators")).replace("_", " ")
     return [trial, text(row.get("title")), drug, comparators, text(row.get("population")),
             text(row.get("phase")).replace("PHASE", "").replace("NA", "n/a") or "–", _lower(row.get("design")),
@@ -219,12 +235,19 @@ def studies_table(studies: pd.DataFrame) -> Table:
     return Table(STUDY_HEADERS, [study_row(r) for _, r in studies.iterrows()])
 
 
+def _version_name(number: int | None, run_id: str | None) -> str:
+    return f"version {number} (run {run_id})" if number else f"run {run_id}"
+
+
 def change_lines(changes: Changes) -> list[str]:
+    """PRISMA-LSR item L3, changes to the results: new studies, newly posted results, changed pooled
+    estimates and changed verdicts since the preceding version."""
     if changes.latest_run is None:
         return ["No successful refresh is recorded in this warehouse."]
     if changes.first_run:
         return [f"First run ({changes.latest_run}): there is no previous refresh to compare with."]
-    lines = [f"Compared run {changes.latest_run} with the previous successful run {changes.previous_run}."]
+    lines = [f"Compared {_version_name(changes.latest_version, changes.latest_run)} with the preceding "
+             f"{_version_name(changes.previous_version, changes.previous_run)}."]
     lines.append("New trials: " + (", ".join(changes.new_trials) or "none") + ".")
     posted = [f"{p.nct_id} (first posted {p.latest_date or 'date not given'}"
               + (f", was {p.previous_date})" if p.previous_date else ")") for p in changes.new_results]
@@ -237,6 +260,138 @@ def change_lines(changes: Changes) -> list[str]:
     verdicts = [f"{c.claim_id} {c.old or '(absent)'} → {c.new or '(absent)'}" for c in changes.verdict_changes]
     lines.append("Changed verdicts: " + ("; ".join(verdicts) or "none") + ".")
     return lines
+
+
+def method_lines(changes: Changes) -> list[str]:
+    """PRISMA-LSR item L2, changes to the methods: settings and searches that differ from the preceding
+    version (tool version, mode, query per source)."""
+    if changes.latest_run is None or changes.first_run:
+        return ["No preceding version to compare the methods with."]
+    if not changes.method_changes:
+        return ["Methods unchanged: the same tool version, mode and search queries as the preceding version."]
+    return [f"{_setting_name(c.item)}: {c.old or '(not recorded)'} → {c.new or '(not recorded)'}."
+            for c in changes.method_changes]
+
+
+def _setting_name(item: str) -> str:
+    if item.startswith(SEARCH_QUERY):
+        source = item.removeprefix(SEARCH_QUERY)
+        return f"Search query of {SOURCE_NAMES.get(source, source)}"
+    return item.capitalize()
+
+
+def _when(run: RunInfo) -> str:
+    moment = run.finished_at or run.started_at
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "date not recorded"
+
+
+def trigger_text(data: ReportData) -> str:
+    version = data.version
+    if version is None:
+        return "not recorded"
+    how = MODE_TRIGGERS.get(version.run.mode, f"a {version.run.mode} run")
+    who = f"{version.trigger} run" if version.trigger else "scheduled or manual not recorded"
+    return f"{how} ({version.run.mode} mode; {who})"
+
+
+def search_line(search: SearchDate) -> str:
+    when = f"{search.searched_at:%Y-%m-%d}" if search.searched_at else "date not recorded"
+    window = ""
+    if search.window_start or search.window_end:
+        window = f", records updated {search.window_start or '…'} to {search.window_end or 'now'}"
+    hits = "" if search.hits is None else f", {search.hits} hits"
+    return (f"{SOURCE_NAMES.get(search.source, search.source)}: searched {when} (run {search.run_id}{hits}"
+            f"{window}): {search.query or 'query not recorded'}")
+
+
+def version_lines(data: ReportData) -> list[str]:
+    """The report as a version of the living review: its number and run, the version it updates, what
+    triggered it, and the date each source was last searched (PRISMA 2020 item 6)."""
+    version = data.version
+    if version is None:
+        return ["No successful refresh is recorded: this report is no version of the review."]
+    lines = [f"This version: {_version_name(version.number, version.run.run_id)}, {_when(version.run)}."]
+    if version.previous is None:
+        lines.append("Updates: nothing (the first version of the review).")
+    else:
+        lines.append(f"Updates: {_version_name(version.previous_number, version.previous.run_id)}, "
+                     f"{_when(version.previous)}.")
+    lines.append(f"Triggered by: {trigger_text(data)}.")
+    lines += [f"Search: {search_line(s)}." for s in data.searches] or ["Search dates: no search is logged."]
+    return lines
+
+
+def living_mode_lines() -> list[str]:
+    """PRISMA-LSR item L1, living mode parameters."""
+    return [
+        f"Planned search schedule, every source: {PLANNED_SCHEDULE}; live runs search records updated since the "
+        "last successful live run.",
+        "Remaining steps (screening, data extraction, pooling, verdicts, this report) run in the same refresh, "
+        "on the same schedule.",
+        "Retirement from the living mode: no plan is recorded.",
+    ]
+
+
+def _part_cells(part: Part) -> list[str]:
+    return [part.label, str(part.k), str(part.n),
+            f"{pct(part.estimate)} ({pct(part.ci_lower)}–{pct(part.ci_upper)})", ", ".join(part.study_keys)]
+
+
+def _contrast_text(contrast: Contrast, part: Part) -> str:
+    other = contrast.second if contrast.first == part else contrast.first
+    mark = ", outside CI" if contrast.outside_ci else ""
+    return f"{other.label} ({100 * contrast.gap:.1f} points{mark})"
+
+
+def sensitivity_table(groups: list[Sensitivity]) -> Table:
+    """Only the splits whose parts differ: each part, and the parts it differs from."""
+    rows = []
+    for group in groups:
+        if not group.differs:
+            continue
+        for part in group.parts:
+            against = [_contrast_text(c, part) for c in group.contrasts if part in (c.first, c.second)]
+            rows.append([group.label, group.dimension, *_part_cells(part), "; ".join(against) or "–"])
+        rows.append([group.label, group.dimension, *_part_cells(group.overall), "(the pooled estimate)"])
+    return Table(["group", "by", "definition or timepoint", "k", "n (active)", "pooled proportion (95% CI)",
+                  "trials", "differs from"], rows)
+
+
+def sensitivity_lines(data: ReportData) -> list[str]:
+    splits = data.sensitivity
+    differing = [s for s in splits if s.differs]
+    lines = [f"Each pooled group split by definition and by timepoint, each part pooled as the group is; {RULE}."]
+    if not splits:
+        return [*lines, data.missing.get("sensitivity") or EMPTY["sensitivity"]]
+    if not differing:
+        return [*lines, f"Nothing differs: in the {len(splits)} splits compared, no two parts differ by this rule."]
+    rest = "" if len(differing) == len(splits) else "; the others do not"
+    return [*lines, f"{len(differing)} of {len(splits)} splits differ (below){rest}."]
+
+
+def changes_title(data: ReportData) -> str:
+    previous = data.changes.previous_version
+    since = f"version {previous}" if previous else "the preceding version"
+    return f"Living review: parameters and changes since {since} (PRISMA-LSR items L1–L3)"
+
+
+def living_sections(data: ReportData) -> list[tuple[str, list[str]]]:
+    """(PRISMA-LSR item heading, lines) for items L1, L2 and L3."""
+    bodies = (living_mode_lines(), method_lines(data.changes), change_lines(data.changes))
+    return [(f"{item} {name.capitalize()}", body) for (item, name), body in zip(LSR_ITEMS.items(), bodies, strict=True)]
+
+
+def prisma_caption(data: ReportData) -> str:
+    from ketamine_evidence.warehouse.report.prisma_diagram import caption, flow_counts
+
+    counts = flow_counts(data)
+    return caption(counts) if counts else ""
+
+
+def claims_source(data: ReportData) -> str | None:
+    if not data.claims_path:
+        return None
+    return f"Claims from {data.claims_path}, judged now against this warehouse's evidence (as `claims --claims`)."
 
 
 def data_as_of(data: ReportData) -> str:

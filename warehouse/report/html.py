@@ -118,8 +118,7 @@ def forest_section(data: ReportData, plots: list[Plot]) -> str:
         return _note(c.empty_note(data, "forest"))
     figures = []
     for plot in plots:
-        src = "data:image/png;base64," + base64.b64encode(plot.png).decode("ascii")
-        figures.append(f'<figure><img src="{src}" alt="{escape(plot.title)}">'
+        figures.append(f'<figure><img src="{_png(plot.png)}" alt="{escape(plot.title)}">'
                        f"<figcaption>{escape(plot.title)}. {escape(plot.caption)}</figcaption></figure>")
     return "".join(figures)
 
@@ -130,9 +129,17 @@ def _box(title: str, items: list[tuple[str, str, int]], side: bool = False) -> s
     return f'<div class="box{" side" if side else ""}"><b>{escape(title)}: {total}</b><ul>{lines}</ul></div>'
 
 
-def prisma_section(data: ReportData) -> str:
+def _png(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def prisma_section(data: ReportData, diagram: bytes | None = None) -> str:
     if data.prisma.empty:
         return _note(c.empty_note(data, "prisma"))
+    figure = ""
+    if diagram is not None:
+        figure = (f'<figure><img src="{_png(diagram)}" alt="PRISMA 2020 flow diagram">'
+                  f"<figcaption>{escape(c.prisma_caption(data))}</figcaption></figure><h3>The counts as boxes</h3>")
     p = data.prisma
     boxes = [
         _box("Records identified", c.prisma_count(p, "identified")),
@@ -144,7 +151,7 @@ def prisma_section(data: ReportData) -> str:
              c.prisma_count(p, "studies_without_registry_record"), side=True),
         _box("Studies included", c.prisma_count(p, "included_studies")),
     ]
-    return (f'<div class="prisma">{"".join(boxes)}</div>'
+    return (f'{figure}<div class="prisma">{"".join(boxes)}</div>'
             f"<h3>Counts (marts.prisma_flow)</h3>{_table(c.prisma_table(p), numeric=('n',))}")
 
 
@@ -154,9 +161,22 @@ def studies_section(data: ReportData) -> str:
     return _table(c.studies_table(data.studies), numeric=("enrolled",), css="studies")
 
 
+def _list(lines: list[str]) -> str:
+    return '<ul class="changes">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
+
+
 def changes_section(data: ReportData) -> str:
-    items = "".join(f"<li>{escape(line)}</li>" for line in c.change_lines(data.changes))
-    return f'<ul class="changes">{items}</ul>'
+    return "".join(f"<h3>{escape(title)}</h3>{_list(body)}" for title, body in c.living_sections(data))
+
+
+def version_section(data: ReportData) -> str:
+    return _list(c.version_lines(data))
+
+
+def sensitivity_section(data: ReportData) -> str:
+    table = c.sensitivity_table(data.sensitivity)
+    numeric = ("k", "n (active)", "pooled proportion (95% CI)")
+    return _list(c.sensitivity_lines(data)) + (_table(table, numeric=numeric) if table.rows else "")
 
 
 def review_section(data: ReportData) -> str:
@@ -171,20 +191,25 @@ def header(data: ReportData) -> str:
                   "hand-made offline sample in examples/snapshot/. Do not cite its numbers.</div>")
     elif data.run is None:
         banner = '<div class="banner">No successful refresh is recorded: the tables below may be empty.</div>'
+    source = c.claims_source(data)
+    claims = f'<p class="meta">{escape(source)}</p>' if source else ""
     return (f"<h1>Ketamine evidence: trial data against the article's claims</h1>"
             f'<p class="meta">Generated {data.generated_at:%Y-%m-%d %H:%M} UTC · data as of '
-            f"{escape(c.data_as_of(data))}</p>{banner}")
+            f"{escape(c.data_as_of(data))}</p>{claims}{banner}")
 
 
-def render(data: ReportData, plots: list[Plot]) -> str:
+def render(data: ReportData, plots: list[Plot], diagram: bytes | None = None) -> str:
+    """`diagram`: the PRISMA flow diagram PNG, embedded like the plots."""
     sections = [
+        ("version", "Version of this living review", version_section(data)),
         ("claims", "Claims and verdicts", claims_section(data)),
         ("pooled", "Pooled estimates", summary_section(data)),
+        ("sensitivity", "Sensitivity by definition", sensitivity_section(data)),
         ("forest", "Forest plots", forest_section(data, plots)),
-        ("prisma", "PRISMA 2020 flow", prisma_section(data)),
+        ("prisma", "PRISMA 2020 flow", prisma_section(data, diagram)),
         ("studies", "Study characteristics", studies_section(data)),
         ("review", "Review of extracted figures", review_section(data)),
-        ("changes", "What changed since the previous refresh", changes_section(data)),
+        ("changes", c.changes_title(data), changes_section(data)),
     ]
     nav = " · ".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
     body = "".join(f'<section id="{key}"><h2>{escape(title)}</h2>{html}</section>' for key, title, html in sections)

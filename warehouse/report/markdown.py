@@ -23,7 +23,31 @@ def header(data: ReportData) -> list[str]:
     if data.run is not None and data.run.offline:
         lines += ["> **Bundled sample, not a live capture**: built from the hand-made offline sample in "
                   "examples/snapshot/. Do not cite its numbers.", ""]
+    if source := c.claims_source(data):
+        lines += [f"_{source}_", ""]
     return lines
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def living_review(data: ReportData) -> str:
+    parts = [f"### {title}\n\n{_bullets(body)}" for title, body in c.living_sections(data)]
+    return "\n\n".join(parts)
+
+
+def sensitivity(data: ReportData) -> str:
+    table_text = c.sensitivity_table(data.sensitivity)
+    body = _bullets(c.sensitivity_lines(data))
+    return body + ("\n\n" + table(table_text) if table_text.rows else "")
+
+
+def prisma(data: ReportData, diagram: str | None) -> str:
+    counts = table(c.prisma_table(data.prisma))
+    if diagram is None:
+        return counts
+    return f"![PRISMA 2020 flow diagram]({diagram})\n\n_{c.prisma_caption(data)}_\n\n{counts}"
 
 
 def verdict_summary(data: ReportData) -> str:
@@ -43,19 +67,20 @@ def plots_markdown(plots: list[Plot]) -> str:
     return "\n\n".join(f"![{p.title}]({p.filename})\n\n_{p.title}. {p.caption}_" for p in plots)
 
 
-def render(data: ReportData, plots: list[Plot]) -> str:
+def render(data: ReportData, plots: list[Plot], diagram: str | None = None) -> str:
+    """`diagram`: file name of the PRISMA flow diagram PNG beside report.md, if one was drawn."""
     lines = header(data)
+    lines += _section("Version of this living review", _bullets(c.version_lines(data)))
     claims = _or_note(data, "claims", data.claims.empty,
                       f"Verdicts: {verdict_summary(data)}.\n\n" + table(c.claims_table(data.claims)))
     lines += _section("Claims and verdicts", claims)
     lines += _section("Pooled estimates", _or_note(data, "summary", data.summary.empty,
                                                    table(c.summary_table(data.summary))))
+    lines += _section("Sensitivity by definition", sensitivity(data))
     lines += _section("Forest plots", _or_note(data, "forest", not plots, plots_markdown(plots)))
-    lines += _section("PRISMA 2020 flow", _or_note(data, "prisma", data.prisma.empty,
-                                                   table(c.prisma_table(data.prisma))))
+    lines += _section("PRISMA 2020 flow", _or_note(data, "prisma", data.prisma.empty, prisma(data, diagram)))
     lines += _section("Study characteristics", _or_note(data, "studies", data.studies.empty,
                                                         table(c.studies_table(data.studies))))
     lines += _section("Review of extracted figures", "\n".join(f"- {line}" for line in c.review_lines(data)))
-    lines += _section("What changed since the previous refresh",
-                      "\n".join(f"- {line}" for line in c.change_lines(data.changes)))
+    lines += _section(c.changes_title(data), living_review(data))
     return "\n".join(lines)

@@ -24,9 +24,9 @@ def scope_text(scope: Scope) -> str:
 
 def verdicts(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None,
              verified_only: bool = False) -> dict[str, str]:
-    """Verdicts stored by the last build; for another claims file, judged now against the same evidence."""
-    from ketamine_evidence.warehouse.models import SYNTHESIS_ROWS, VERIFIED_ROWS
-    from ketamine_evidence.warehouse.report.queries import BUILT, VERIFIED
+    """Verdicts stored by the last build; for another claims file, judged now against the same evidence
+    (queries.judge, which `report --claims` uses too)."""
+    from ketamine_evidence.warehouse.report.queries import BUILT, VERIFIED, judge
 
     marts = VERIFIED if verified_only else BUILT
     if claims is None:
@@ -35,10 +35,7 @@ def verdicts(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None,
         return dict(con.execute(f"select claim_id, verdict from {marts.check}").fetchall())
     if not (relation_exists(con, "core.outcome_curated") and relation_exists(con, marts.summary)):
         return {}
-    from ketamine_evidence.transform.verdicts import check_claims
-
-    rows = VERIFIED_ROWS if verified_only else SYNTHESIS_ROWS
-    checked = check_claims(claims, con.sql(f"select * from {marts.summary}").df(), con.sql(rows).df())
+    checked = judge(con, claims, marts)
     return dict(zip(checked["claim_id"], checked["verdict"], strict=True))
 
 

@@ -1,11 +1,13 @@
-"""`ketamine-evidence export`: one file per mart (plus core.outcome and core.screening), right row counts."""
+"""`ketamine-evidence export` as tables: one file per mart (plus core.outcome and core.screening), right row
+counts. The metapsy, revman and forest CSVs are tested in test_export_*.py."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from ketamine_evidence.warehouse.report.export import export, export_tables
+from ketamine_evidence.errors import ConfigError
+from ketamine_evidence.warehouse.report.export import FORMATS, check_format, export, export_tables
 
 
 def _expected(con) -> dict[str, int]:
@@ -68,5 +70,16 @@ def test_bad_format_is_a_one_line_error(sample_db, tmp_path, capsys) -> None:
 
     assert main(["export", "--db", str(sample_db), "--format", "xlsx", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == "ketamine-evidence export: option error: --format must be csv or parquet, not 'xlsx'"
+    assert err.strip() == (
+        "ketamine-evidence export: option error: --format must be one of csv, parquet, metapsy, revman, not 'xlsx'")
     assert not (tmp_path / "out").exists()
+
+
+def test_check_format_names_every_format() -> None:
+    assert FORMATS == ("csv", "parquet", "metapsy", "revman")
+    for fmt in FORMATS:
+        assert check_format(fmt) == fmt
+    with pytest.raises(ConfigError) as caught:
+        check_format("rm5")
+    assert str(caught.value) == "--format must be one of csv, parquet, metapsy, revman, not 'rm5'"
+    assert "\n" not in str(caught.value)
