@@ -30,8 +30,11 @@ SCOPE_VALUES: dict[str, frozenset[str] | None] = {
     "subset": None,
 }
 CLAIM_FIELDS = frozenset({
-    "id", "text", "quote_hint", "figure", "range", "unit", "metric", "scope", "checkable", "reason",
+    "id", "text", "quote_hint", "figure", "range", "unit", "metric", "scope", "checkable", "reason", "presented_as",
 })
+# How the article presents a figure: as the general picture (a single trial's equal figure is then a
+# misattribution) or as one trial's result (judged against that trial).
+PRESENTED_AS = frozenset({"general", "one_trial"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Claim:
     checkable: bool = True
     reason: str | None = None
     decimals: int = 0
+    presented_as: str = "general"
 
     @property
     def is_range(self) -> bool:
@@ -137,8 +141,11 @@ def _claim(raw: object, where: str, index: int) -> Claim:
         raise _fail(where, cid, f"checkable must be true or false, got {checkable!r}")
     if not checkable and not raw.get("reason"):
         raise _fail(where, cid, "reason is required when checkable is false")
+    presented = raw.get("presented_as", "general")
+    if presented not in PRESENTED_AS:
+        raise _fail(where, cid, f"presented_as {presented!r} is not one of {', '.join(sorted(PRESENTED_AS))}")
     return Claim(cid, raw["text"].strip(), raw["quote_hint"].strip(), lo, hi, raw["unit"], metric,
-                 _scope(raw.get("scope"), where, cid), checkable, raw.get("reason"), decimals)
+                 _scope(raw.get("scope"), where, cid), checkable, raw.get("reason"), decimals, presented)
 
 
 def load_claims(path: Path | str = DEFAULT_PATH) -> list[Claim]:
@@ -168,7 +175,7 @@ def load_claims(path: Path | str = DEFAULT_PATH) -> list[Claim]:
 CLAIM_COLUMNS = (
     "claim_id", "text", "quote_hint", "figure_lo", "figure_hi", "unit", "metric", "scope_drug",
     "scope_route", "scope_population", "scope_window", "scope_timepoint_days", "scope_comparator",
-    "scope_subset", "checkable", "reason",
+    "scope_subset", "checkable", "reason", "presented_as",
 )
 
 
@@ -177,7 +184,7 @@ def claims_frame(claims: list[Claim]) -> pd.DataFrame:
     rows = [
         (c.id, c.text, c.quote_hint, c.lo, c.hi, c.unit, c.metric, c.scope.drug, c.scope.route,
          c.scope.population, c.scope.window, c.scope.timepoint_days, c.scope.comparator,
-         c.scope.subset, c.checkable, c.reason)
+         c.scope.subset, c.checkable, c.reason, c.presented_as)
         for c in claims
     ]
     return pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))

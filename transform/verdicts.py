@@ -158,7 +158,16 @@ def _mismatch(row: pd.Series, scope: Scope, kind: str | None) -> str:
         diffs.append(f"outcome {row.get('outcome_kind')} (claim: {kind})")
     if diffs:
         return "; ".join(diffs)
-    return f"a single trial at day {_fmt(row.get('timepoint_days'))}, not the pooled evidence for the claim's scope"
+    return f"{trial_arms(row)}: a single trial, not the pooled evidence for the claim's scope"
+
+
+def trial_arms(row: pd.Series) -> str:
+    """The trial's arm, its comparator arm and its timepoint, as a rationale names them."""
+    arm = next((str(row[c]) for c in ("arm_label", "dose", "drug") if isinstance(row.get(c), str)), "its arm")
+    versus = next((str(row[c]) for c in ("comparator", "comparator_type") if isinstance(row.get(c), str)), None)
+    day = row.get("timepoint_days")
+    when = f"day {_fmt(day)}" if day is not None and pd.notna(day) else "timepoint not given"
+    return f"{arm}" + (f" vs {versus}" if versus else " (no comparator arm)") + f", {when}"
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -236,6 +245,11 @@ def _misattribution(claim: Claim, kind: str, active: pd.DataFrame, summary: pd.D
     if not hits.empty:
         row, value = _closest(hits, _pct(hits), claim)
         what = _mismatch(row, claim.scope, kind)
+        in_scope = bool(scope_mask(row.to_frame().T, claim.scope, (kind,)).iat[0])
+        if claim.presented_as == "one_trial" and in_scope:
+            return Finding("consistent", f"The article presents {claim.figure_text} as one trial's result: it "
+                           f"equals {_fmt(value)}% in {row['study_key']} ({trial_arms(row)}).", "proportion",
+                           trial=row, trial_figure=value)
         return Finding("misattributed", f"The claimed {claim.figure_text} is not supported by the evidence "
                        f"for its scope (k={in_scope_k}) but equals {_fmt(value)}% in {row['study_key']}: "
                        f"{what}.", "proportion", trial=row, trial_figure=value, mismatch=what)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ketamine_evidence.transform.claims import METRICS
+from ketamine_evidence.transform.claims import METRICS, PRESENTED_AS
 from ketamine_evidence.transform.meta import GROUP_KEYS
 from ketamine_evidence.transform.outcomes.classify import KINDS as OUTCOME_KINDS
 from ketamine_evidence.transform.outcomes.rows import flag_table
@@ -353,7 +353,8 @@ CORE_OUTCOME = Table(
         Column("analysis_subset", "VARCHAR",
                "analysis subset such as stable remitters or stable responders, else NULL"),
         Column("measure_type", "VARCHAR",
-               "the registered measure's type: primary, secondary, other_pre_specified or post_hoc (NULL for abstracts)"),
+               "the registered measure's type: primary, secondary, other_pre_specified or post_hoc "
+               "(NULL for abstracts)"),
         Column("analysis_population", "VARCHAR",
                "analysis population named by the measure (data/analysis_readings.csv): itt, full_analysis_set, "
                "per_protocol, completers, else NULL"),
@@ -476,6 +477,8 @@ MARTS_CLAIMS = Table(
         Column("scope_subset", "VARCHAR", "analysis subset the claim refers to (e.g. responders)"),
         Column("checkable", "BOOLEAN", "false for claims trial data cannot test"),
         Column("reason", "VARCHAR", "why the claim is not checkable"),
+        Column("presented_as", "VARCHAR",
+               "general (the article presents the figure as the general picture) or one_trial (as one trial's result)"),
     ),
 )
 
@@ -569,9 +572,11 @@ MARTS_EVIDENCE_SUMMARY = Table(
         Column("study_keys", "VARCHAR[]", "study keys (nct_id or PMID:...) of the contributing trials"),
         Column("outcome_ids", "VARCHAR[]", "core.outcome ids of the arm rows that entered the pools"),
         Column("passed_over_ids", "VARCHAR[]",
-               "core.outcome ids of the active arm rows of readings the pools passed over (README: one reading per trial)"),
+               "core.outcome ids of the active arm rows of readings the pools passed over "
+               "(README: one reading per trial)"),
         Column("reading_choices", "VARCHAR[]",
-               "per trial, the reading taken (source, measure type, analysis population and method, day, n) and those passed over"),
+               "per trial, the reading taken (source, measure type, analysis population and method, day, n) "
+               "and those passed over"),
         Column("n_rows", "INTEGER", "arm rows that entered the pools"),
         Column("n_rows_checked", "INTEGER", "of those, rows a person accepted, corrected or added"),
     ),
@@ -700,7 +705,8 @@ CORE_SCREENING = _declare(
                       "duplicate_report", "notice"),
 )
 CORE_DRUG = _declare(CORE_DRUG, ("drug",))
-MARTS_CLAIMS = _declare(MARTS_CLAIMS, ("claim_id",), metric=tuple(sorted(METRICS)))
+MARTS_CLAIMS = _declare(MARTS_CLAIMS, ("claim_id",), metric=tuple(sorted(METRICS)),
+                        presented_as=tuple(sorted(PRESENTED_AS)))
 MARTS_EVIDENCE_SUMMARY = _declare(
     MARTS_EVIDENCE_SUMMARY, GROUP_KEYS, outcome_kind=OUTCOME_KINDS, time_window=WINDOWS, status=STATUSES,
     rr_status=STATUSES, or_status=STATUSES,

@@ -97,6 +97,8 @@ def _write(
         ({"figure": "figure: lots"}, "figure must be a number"),
         ({"scope": "{drug: ketamine, dose: high}"}, "unknown scope key 'dose'"),
         ({"scope": "{drug: psilocybin}"}, "scope drug 'psilocybin'"),
+        ({"figure": "figure: 10\n    presented_as: anecdote"},
+         "presented_as 'anecdote' is not one of general, one_trial"),
     ],
 )
 def test_bad_claims_give_one_line_config_errors(tmp_path: Path, kwargs: dict[str, str], field: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -111,6 +113,18 @@ def test_misattributed_to_a_single_trial_at_24_hours() -> None:
     assert row["trial_study_key"] == "NCT3" and row["trial_figure"] == pytest.approx(64)
     assert row["trial_comparator_type"] == "midazolam" and row["trial_timepoint_days"] == 1.0
     assert "NCT3" in row["rationale"] and "64" in row["rationale"]
+    # the rationale names the trial's arm, its comparator arm and its timepoint
+    assert "ketamine vs midazolam, day 1: a single trial, not the pooled evidence" in row["rationale"]
+
+
+def test_a_figure_the_article_presents_as_one_trials_result_is_judged_against_that_trial() -> None:
+    general = claim("M", 64, drug="ketamine_class", population="trd")
+    one_trial = replace(general, id="T", presented_as="one_trial")
+    out = verdicts([general, one_trial], TRD_RESPONSE)
+    assert out.loc["M", "verdict"] == "misattributed"
+    assert out.loc["T", "verdict"] == "consistent" and out.loc["T", "trial_study_key"] == "NCT3"
+    assert out.loc["T", "rationale"] == ("The article presents 64 percent as one trial's result: it equals 64% in "
+                                         "NCT3 (ketamine vs midazolam, day 1).")
 
 
 def test_misattributed_to_another_drug() -> None:

@@ -266,7 +266,8 @@ def test_a_trial_is_included_by_its_registry_record_else_by_its_publications(con
     known only from papers is in when one of them is; notices get their own reason."""
     init_schemas(con)
     _run(con, "core", "screening")
-    studies = [ct("NCT1", "Ketamine pain", ["Pain"], ["Ketamine"]), ct("NCT2", "Ketamine in TRD", ["TRD"], ["Ketamine"])]
+    studies = [ct("NCT1", "Ketamine pain", ["Pain"], ["Ketamine"]),
+               ct("NCT2", "Ketamine in TRD", ["TRD"], ["Ketamine"])]
     pubs = [
         {"pmid": "1", "title": "Ketamine in depression", "abstract": "ketamine depression", "nct_ids": ["NCT1"],
          "publication_types": ["Randomized Controlled Trial"]},
