@@ -37,10 +37,13 @@ summing events and totals, as are its control arms (Cochrane Handbook 6.5.2.10).
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -249,59 +252,79 @@ def usable_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _is_plain(first: pd.Series) -> bool:
+Record = Mapping[str, Any]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _number(value: object) -> float | None:
+    return None if _missing(value) else float(value)  # type: ignore[arg-type]
+
+
+def _is_plain(first: Record) -> bool:
     definition = first.get("definition_text")
     worded = isinstance(definition, str) and _COMPOSITE.search(definition)
     return NON_PLAIN_FLAGS.isdisjoint(split_flags(first.get("flag"))) and not worded
 
 
-def _analysis_rank(first: pd.Series, field: str) -> int:
+def _analysis_rank(first: Record, field: str) -> int:
     value = first.get(f"analysis_{field}")
     return _ANALYSIS_RANK.get((field, value), _UNNAMED_RANK[field]) if isinstance(value, str) else _UNNAMED_RANK[field]
 
 
-def _reading_rank(reading: pd.DataFrame) -> tuple:
+def _total(rows: list[Record]) -> float:
+    return float(sum(r["total"] for r in rows))
+
+
+def _reading_rank(reading: list[Record]) -> tuple:
     """Which of a trial's readings a pool takes (README, "One reading per trial"): registry before
     abstract, a plain definition, the latest timepoint of the window, the full set before a subset, a
     primary measure before a secondary one, the intended population (ITT, full analysis set) before
     per-protocol or completers, imputed or LOCF data before observed cases, more participants, higher
     confidence, and the measure's path last so the choice is stable."""
-    first = reading.iloc[0]
-    active = reading[reading["arm_role"] == "active"]
-    confidence = _CONFIDENCE_RANK.get(str(first.get("confidence")), 3)
-    timepoint = first.get("timepoint_days")
+    first = reading[0]
+    timepoint = _number(first.get("timepoint_days"))
     return (
         0 if first.get("source") == "registry" else 1,
         0 if _is_plain(first) else 1,
-        -(timepoint if pd.notna(timepoint) else -1e9),
-        0 if pd.isna(first.get("analysis_subset")) else 1,
+        -(timepoint if timepoint is not None else -1e9),
+        0 if _missing(first.get("analysis_subset")) else 1,
         _MEASURE_TYPE_RANK.get(str(first.get("measure_type")), 4),
         _analysis_rank(first, "population"),
         _analysis_rank(first, "method"),
-        -float(active["total"].sum()),
-        confidence,
+        -_total([r for r in reading if r.get("arm_role") == "active"]),
+        _CONFIDENCE_RANK.get(str(first.get("confidence")), 3),
         str(first.get("measure")),
     )
 
 
-def _reading_label(reading: pd.DataFrame) -> str:
-    first = reading.iloc[0]
+def _reading_label(reading: list[Record]) -> str:
+    first = reading[0]
     parts = [str(first.get(c)) for c in ("source", "measure_type", "analysis_population", "analysis_method")
              if isinstance(first.get(c), str)]
     day = first.get("timepoint_days")
-    parts += [f"day {day:g}"] if pd.notna(day) else []
+    parts += [f"day {day:g}"] if not _missing(day) else []
     parts += [str(first["analysis_subset"])] if isinstance(first.get("analysis_subset"), str) else []
-    return ", ".join(parts) + f" (n={int(reading['total'].sum())})"
+    return ", ".join(parts) + f" (n={int(_total(reading))})"
 
 
-def _choice(study_key: str, best: pd.DataFrame, others: list[pd.DataFrame]) -> str:
+def _choice(study_key: str, best: list[Record], others: list[list[Record]]) -> str:
     passed = f" over {len(others)} other reading(s): {'; '.join(map(_reading_label, others))}" if others else ""
     return f"{study_key}: {_reading_label(best)}{passed}"
 
 
-def _dedupe_arms(rows: pd.DataFrame) -> pd.DataFrame:
-    arm = rows["group_id"].fillna(rows["arm_label"]).fillna(rows["outcome_id"])
-    return rows.loc[~arm.duplicated()]
+def _dedupe_arms(rows: list[Record]) -> list[Record]:
+    """One row per arm (its group id, else its label, else the row itself), the first seen."""
+    seen: set[object] = set()
+    kept = []
+    for row in rows:
+        arm = next((row[c] for c in ("group_id", "arm_label", "outcome_id") if not _missing(row.get(c))), None)
+        if arm not in seen:
+            seen.add(arm)
+            kept.append(row)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -319,38 +342,52 @@ class TrialRow:
     choice: str = ""  # the chosen reading, and how many were passed over
 
 
-def _readings(active: pd.DataFrame) -> list[pd.DataFrame]:
-    keys = [k for k in READING_KEYS if k in active.columns]
-    return [g for _, g in active.groupby(keys, dropna=False, sort=True)]
+ReadingKey = tuple[object, ...]
+ControlIndex = dict[tuple[object, ...], list[Record]]
 
 
-def _controls_for(reading: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
-    first = reading.iloc[0]
-    mask = (pool["study_key"] == first["study_key"]) & (pool["arm_role"] == "control")
-    mask &= pool["outcome_kind"] == first["outcome_kind"]
-    for key in READING_KEYS:
-        value = first.get(key)
-        mask &= pool[key].isna() if pd.isna(value) else pool[key] == value
-    return _dedupe_arms(pool[mask])
+def _reading_key(row: Record) -> ReadingKey:
+    return tuple(None if _missing(row.get(k)) else row.get(k) for k in READING_KEYS)
 
 
-def select_trials(active: pd.DataFrame, pool: pd.DataFrame) -> list[TrialRow]:
-    """One TrialRow per study_key among `active` rows; controls are looked up in `pool`."""
+def _sort_key(key: ReadingKey) -> tuple:
+    """The order pandas' groupby(sort=True, dropna=False) gives reading keys: values ascending, missing last."""
+    return tuple((value is None, value if value is not None else 0) for value in key)
+
+
+def control_index(pool: pd.DataFrame) -> ControlIndex:
+    """Control rows by (trial, outcome kind, reading key), in pool order: each reading's controls in one lookup."""
+    index: ControlIndex = defaultdict(list)
+    controls = pool[pool["arm_role"] == "control"] if not pool.empty else pool
+    for row in controls.to_dict("records"):
+        index[(row["study_key"], row["outcome_kind"], *_reading_key(row))].append(row)
+    return index
+
+
+def _readings_by_trial(active: pd.DataFrame) -> dict[object, list[list[Record]]]:
+    grouped: dict[object, dict[ReadingKey, list[Record]]] = defaultdict(dict)
+    for row in active.to_dict("records"):
+        grouped[row["study_key"]].setdefault(_reading_key(row), []).append(row)
+    return {study: [readings[k] for k in sorted(readings, key=_sort_key)] for study, readings in grouped.items()}
+
+
+def select_trials(active: pd.DataFrame, pool: pd.DataFrame, controls: ControlIndex | None = None) -> list[TrialRow]:
+    """One TrialRow per study_key among `active` rows; controls are looked up in `pool` (or its
+    `control_index`, built once when many groups share one pool)."""
+    index = control_index(pool) if controls is None else controls
     chosen: list[TrialRow] = []
-    for study_key, trial_rows in active.groupby("study_key", sort=True):
-        readings = sorted(_readings(trial_rows), key=_reading_rank)
-        best, others = readings[0], readings[1:]
+    by_trial = _readings_by_trial(active)
+    for study_key in sorted(by_trial, key=str):
+        best, *others = sorted(by_trial[study_key], key=_reading_rank)
         arms = _dedupe_arms(best)
-        controls = _controls_for(best, pool)
-        has_control = not controls.empty
-        ids = tuple(arms["outcome_id"].astype(str)) + tuple(controls["outcome_id"].astype(str))
-        tp = best.iloc[0].get("timepoint_days")
+        found = _dedupe_arms(index.get((study_key, best[0]["outcome_kind"], *_reading_key(best[0])), []))
         chosen.append(TrialRow(
-            str(study_key), int(arms["events"].sum()), int(arms["total"].sum()),
-            int(controls["events"].sum()) if has_control else None,
-            int(controls["total"].sum()) if has_control else None,
-            ids, float(tp) if pd.notna(tp) else None,
-            tuple(i for o in others for i in o["outcome_id"].astype(str)),
+            str(study_key), int(sum(r["events"] for r in arms)), int(sum(r["total"] for r in arms)),
+            int(sum(r["events"] for r in found)) if found else None,
+            int(sum(r["total"] for r in found)) if found else None,
+            tuple(str(r["outcome_id"]) for r in arms) + tuple(str(r["outcome_id"]) for r in found),
+            _number(best[0].get("timepoint_days")),
+            tuple(str(r["outcome_id"]) for o in others for r in o),
             _choice(str(study_key), best, others),
         ))
     return chosen
@@ -452,7 +489,8 @@ def evidence_summary(outcomes: pd.DataFrame) -> pd.DataFrame:
     active = pool[pool["arm_role"] == "active"] if not pool.empty else pool
     rows = []
     if not active.empty:
+        controls = control_index(pool)
         for values, group in active.groupby(list(GROUP_KEYS), dropna=False, sort=True):
             keys = {k: (None if pd.isna(v) else v) for k, v in zip(GROUP_KEYS, values, strict=True)}
-            rows.append(_summary_row(keys, pool_trials(select_trials(group, pool))))
+            rows.append(_summary_row(keys, pool_trials(select_trials(group, pool, controls))))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
