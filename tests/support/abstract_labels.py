@@ -10,7 +10,7 @@ from typing import Any
 
 from ketamine_evidence.extract.pubmed.parse import ArticleRecord, iter_pubmed_xml
 from ketamine_evidence.transform.outcomes import abstract_outcomes
-from ketamine_evidence.transform.outcomes.rows import with_review
+from ketamine_evidence.transform.outcomes.rows import holding_flags, with_review
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "abstract_labels"
 KINDS = ("response", "remission", "relapse", "time_to_relapse")
@@ -89,8 +89,12 @@ class Score:
     found_any: int = 0  # targets matched by any row, held or not
     non_outcomes: int = 0
     non_outcomes_taken: int = 0  # non-outcome numbers under an unheld row that matches no target
+    non_outcomes_under_any: int = 0  # non-outcome numbers under any row (held or not) that matches no target
     wrong: list[str] = field(default_factory=list)
-    by_confidence: dict[str, list[int]] = field(default_factory=dict)  # confidence -> [rows, right]
+    missed: list[str] = field(default_factory=list)  # targets no unheld row matches
+    by_confidence: dict[str, list[int]] = field(default_factory=dict)  # confidence -> [rows, right], unheld rows
+    by_level: dict[tuple[str, bool], list[int]] = field(default_factory=dict)  # (confidence, held) -> [rows, right]
+    by_reason: dict[str, list[int]] = field(default_factory=dict)  # first holding flag -> [rows, right], held rows
 
     @property
     def precision(self) -> float:
@@ -105,9 +109,13 @@ class Score:
         return self.non_outcomes_taken / self.non_outcomes if self.non_outcomes else 0.0
 
 
-def score(split: str | None, search: Path, kinds: tuple[str, ...] = KINDS) -> Score:
-    """Precision and recall of the unheld rows (needs_review false) on the labelled abstracts of `split`."""
-    chosen = {a["pmid"] for a in label_rows("abstracts") if split is None or a["split"] == split}
+def score(split: str | None, search: Path, kinds: tuple[str, ...] = KINDS, labeller: str | None = None) -> Score:
+    """Precision and recall of the unheld rows (needs_review false) on the labelled abstracts of `split`
+    (and of one labeller's abstracts when `labeller` is given)."""
+    chosen = {
+        a["pmid"] for a in label_rows("abstracts")
+        if (split is None or a["split"] == split) and (labeller is None or a["labeller"] == labeller)
+    }  # fmt: skip
     labels = [r for r in label_rows("figures") if r["pmid"] in chosen]
     fields = records(search, chosen)
     result = Score()
@@ -125,14 +133,35 @@ def _score_one(result: Score, labels: list[dict[str, str]], rows: list[dict[str,
     unheld = [r for r in rows if not r["needs_review"]]
     result.rows += len(unheld)
     result.held += len(rows) - len(unheld)
-    result.found += sum(any(matches(t, r) for r in unheld) for t in targets)
-    result.found_any += sum(any(matches(t, r) for r in rows) for t in targets)
+    for t in targets:
+        found = any(matches(t, r) for r in unheld)
+        result.found += found
+        result.found_any += any(matches(t, r) for r in rows)
+        if not found:
+            result.missed.append(f"{t['pmid']} {t['outcome_kind']} {t['drug']} {t['span_text']!r}")
+    for row in rows:
+        ok = any(matches(t, row) for t in targets)
+        _tally(result.by_level, (str(row["confidence"]), bool(row["needs_review"])), ok)
+        if row["needs_review"]:
+            _tally(result.by_reason, _holding_reason(row), ok)
+        elif not ok:
+            result.wrong.append(f"{row['pmid']} {row['outcome_kind']} {row.get('drug')} {row['span_text']!r}")
+        if not ok:
+            result.non_outcomes_under_any += sum(_overlaps(o, row) for o in others)
     for row in unheld:
         ok = any(matches(t, row) for t in targets)
-        tally = result.by_confidence.setdefault(str(row["confidence"]), [0, 0])
-        tally[0] += 1
-        tally[1] += ok
+        _tally(result.by_confidence, str(row["confidence"]), ok)
         result.right += ok
         if not ok:
-            result.wrong.append(f"{row['pmid']} {row['outcome_kind']} {row.get('drug')} {row['span_text']!r}")
             result.non_outcomes_taken += sum(_overlaps(o, row) for o in others)
+
+
+def _tally(table: dict[Any, list[int]], key: Any, ok: bool) -> None:
+    counts = table.setdefault(key, [0, 0])
+    counts[0] += 1
+    counts[1] += ok
+
+
+def _holding_reason(row: dict[str, Any]) -> str:
+    held = holding_flags(row)
+    return held[0].name if held else "?"

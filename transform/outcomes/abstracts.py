@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ketamine_evidence.transform.drugs import KETAMINE_CLASS
 from ketamine_evidence.transform.outcomes.arms import Mention, comparator_for, find_mentions
@@ -15,17 +16,21 @@ from ketamine_evidence.transform.outcomes.screening import classify_population, 
 from ketamine_evidence.transform.outcomes.spans import (
     Effect,
     Figure,
+    KindHit,
     find_effects,
     find_figures,
     group_figures,
     has_kind_word,
+    has_number,
     is_negative_context,
     kind_hits,
+    masked_hits,
     sentences,
     subset_hits,
+    union,
 )
 from ketamine_evidence.transform.outcomes.timepoints import Timepoint, find_times, from_mention
-from ketamine_evidence.transform.tables import first_match, patterns
+from ketamine_evidence.transform.tables import combined, first_match, patterns
 
 # An abstract figure read without doubt is `medium` until a registry figure confirms it (`high`, in
 # compare.py) or a person does; a doubt or a problem makes it `low`.
@@ -41,6 +46,7 @@ class _Abstract:
     context: list[Mention]
     sizes: dict[tuple[str, str | None], int]
     definitions: dict[str, tuple[Definition, str]] = field(default_factory=dict)
+    short: tuple[tuple[str, Mention], ...] = ()
 
 
 def abstract_outcomes(
@@ -51,9 +57,13 @@ def abstract_outcomes(
     methods or conclusions sections."""
     if not_a_trial_report(publication_types, title) or not has_kind_word(abstract or ""):
         return []
+    if (_reading(title, "title") or ("", ""))[0] == "drop":
+        return []
     text = abstract or ""
     roles = section_roles(text)
-    mentions = [m for m in _arms_in(text) if _role_at(roles, m.start) not in ("background", "objective")]
+    named = _arms_in(text)
+    short = _abbreviations(text, named)
+    mentions = [m for m in _arms_in(text, short) if _role_at(roles, m.start) not in ("background", "objective")]
     doc = _Abstract(
         str(pmid),
         text,
@@ -62,35 +72,77 @@ def abstract_outcomes(
         _distinct(mentions),
         _sizes(mentions),
         _definitions(text),
+        short,
     )
     rows: list[Row] = []
     results = [(s, e) for s, e, role in roles if role in ("results", "unlabelled")]
-    for start, end in sentences(text):
-        if any(s <= start < e for s, e in results):
+    split = sentences(text)
+    opening = _background_end(text, split) if roles[0][2] == "unlabelled" else 0
+    for start, end in split:
+        if start >= opening and any(s <= start < e for s, e in results):
             rows.extend(_sentence_rows(doc, start, end))
     return rows
+
+
+def _background_end(text: str, split: list[tuple[int, int]]) -> int:
+    """Where an unlabelled abstract's own study begins: the sentences before the first that states its aim or
+    design (data/unlabelled_start.csv) are background ("Thirty percent of those with MDD ..."). 0 when none does."""
+    regex = combined("unlabelled_start")
+    return next((start for start, end in split if regex.search(text, start, end)), 0)
 
 
 def _role_at(roles: list[tuple[int, int, str]], offset: int) -> str:
     return next((role for s, e, role in roles if s <= offset <= e), "other")
 
 
-def _arms_in(text: str) -> list[Mention]:
+def _arms_in(text: str, short: tuple[tuple[str, Mention], ...] = ()) -> list[Mention]:
     """Drug mentions that name an arm: a treatment the patients had before ("previously received ECT",
-    "the ECT-nonresponder group") is history, not an arm (data/arm_history.csv)."""
-    return [m for m in find_mentions(text) if not _is_history(text, m)]
+    "the ECT-nonresponder group") is history, not an arm (data/arm_history.csv). `short` adds the abstract's
+    own abbreviations for its arms ("midazolam 0.03 mg/kg (MID)")."""
+    found = [m for m in find_mentions(text) if not _is_history(text, m)]
+    for name, like in short:
+        for hit in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            if not any(m.start < hit.end() and hit.start() < m.end for m in found):
+                size = _size_after(text, hit.end())
+                found.append(Mention(hit.start(), hit.end(), like.drug, like.role, like.comparator_type, None, size,
+                                     name))  # fmt: skip
+    return sorted(found, key=lambda m: m.start)
+
+
+_DEFINES = re.compile(
+    r"\s*(?:\d+(?:\.\d+)?\s*(?:mg\s*/\s*kg|mg)\s*)?\(\s*(?P<abbr>[A-Z][A-Za-z+-]{1,9})(?=\s*[;,)]|\s+\d)"
+)
+_SIZE_AFTER = re.compile(r"\s*(?:\d+(?:\.\d+)?\s*)?\(\s*n\s*=\s*(\d+)", re.IGNORECASE)
+
+
+def _size_after(text: str, end: int) -> int | None:
+    m = _SIZE_AFTER.match(text, end)
+    return int(m.group(1)) if m else None
+
+
+def _abbreviations(text: str, mentions: list[Mention]) -> tuple[tuple[str, Mention], ...]:
+    """ "ketamine 0.5 mg/kg (KET 0.5)", "midazolam 0.03 mg/kg (MID)": a short name the abstract defines for an arm.
+    A name given to two different drugs is no one's."""
+    names: dict[str, Mention | None] = {}
+    for m in mentions:
+        hit = _DEFINES.match(text, m.end)
+        name = hit["abbr"] if hit else None
+        if name and sum(c.isupper() for c in name) >= 2:
+            seen = names.get(name, m)
+            names[name] = m if seen is not None and seen.drug == m.drug else None
+    return tuple((n, m) for n, m in names.items() if m is not None)
 
 
 def _is_history(text: str, mention: Mention) -> bool:
     before, after = text[max(0, mention.start - 40) : mention.start], text[mention.end : mention.end + 25]
-    return any(
-        p.regex.search(before if p["side"] == "before" else after) for p in patterns("arm_history")
-    )
+    return bool(union("arm_history", side="before").search(before) or union("arm_history", side="after").search(after))
 
 
 def _reading(sentence: str, applies: str) -> tuple[str, str] | None:
     """(action, reason) when the sentence's wording makes its figures no plain outcome
     (data/abstract_readings.csv): `drop` them, or `hold` them for a person."""
+    if not union("abstract_readings").search(sentence):
+        return None
     for p in patterns("abstract_readings"):
         if p["applies_to"] in (applies, "both") and p.regex.search(sentence):
             return p["action"], p["reason"]
@@ -147,12 +199,14 @@ def _definitions(text: str) -> dict[str, tuple[Definition, str]]:
 
 def _sentence_rows(doc: _Abstract, start: int, end: int) -> list[Row]:
     sentence = doc.text[start:end]
+    if not has_kind_word(sentence) or not has_number(sentence):
+        return []
     kinds = kind_hits(sentence)
     if not kinds:
         return []
     effects = find_effects(sentence)
     figures = find_figures(sentence, exclude=[(e.start, e.end) for e in effects])
-    mentions = _arms_in(sentence)
+    mentions = _arms_in(sentence, doc.short)
     subsets = subset_hits(sentence)
     rows: list[Row] = []
     reading = _reading(sentence, "figure")
@@ -185,13 +239,15 @@ def _read_group(
     """Each figure's kind and arm, and why the reading is in doubt; None when no kind governs the group.
     A list of kinds ("response and remission rates were 48% and 31%") belongs to one arm."""
     prev_end, next_start = bounds
+    if listed and _masked_governs(sentence, group[0].start, group[-1].end, prev_end, next_start):
+        return None
     if listed:
-        one, arm_doubt = _single_arm(group[0], mentions, doc.context, next_start)
+        one, arm_doubt = _single_arm(group[0], mentions, doc.context, next_start, sentence)
         return listed, one * len(group), arm_doubt
     kind, kind_doubt = _kind_for(kinds, group, sentence, next_start, prev_end)
     if kind is None:
         return None
-    arms, arm_doubt = _group_arms(group, mentions, doc.context, next_start)
+    arms, arm_doubt = _group_arms(group, mentions, doc.context, next_start, sentence)
     return [kind] * len(group), arms, kind_doubt or arm_doubt
 
 
@@ -237,7 +293,11 @@ def _merge_effect(rows: list[Row], effect: Row, text: str) -> bool:
     return True
 
 
-_NOUN_AFTER = re.compile(r"\s*(?:(?:were|was|are|as|achieved|met|showed|had)\s+)?(?:(?:a|an|in)\s+)?", re.IGNORECASE)
+_NOUN_AFTER = re.compile(
+    r"\s*(?:(?:were|was|are|as|achieved|met|showed|had)\s+)?(?:(?:a|an|in)\s+)?"
+    r"(?:(?:complete|full|clinical|sustained|treatment)\s+)?",
+    re.IGNORECASE,
+)
 _KIND_THEN = re.compile(r"(?:\s*(?:rates?|was|were|of|:|=|\(|\[))+\s*", re.IGNORECASE)
 
 
@@ -247,15 +307,18 @@ def _kind_for(
     """The kind governing a group of figures, and why it is in doubt: several kinds precede the figures
     and no list reading fits them."""
     start, end = group[0].start, group[-1].end
+    named = [k for k in kinds if end <= k.start < next_start and _NOUN_AFTER.fullmatch(sentence[end : k.start])]
+    if not named and _masked_governs(sentence, start, end, prev_end, next_start):
+        return None, None
     adjacent = [
         k for k in kinds if prev_end <= k.start and k.end <= start and _KIND_THEN.fullmatch(sentence[k.end : start])
     ]
     if adjacent:  # "(remission: 19.3% vs. 12.2%", "a response rate of 52.17%"
-        return adjacent[-1].kind, None
+        return adjacent[-1].kind, _either(kinds, adjacent[-1], sentence)
     following = [k for k in kinds if end <= k.start < next_start and k.verb]
-    named = [k for k in kinds if end <= k.start < next_start and _NOUN_AFTER.fullmatch(sentence[end : k.start])]
     if named or following:
-        return (named or following)[0].kind, None
+        chosen = (named or following)[0]
+        return chosen.kind, _either(kinds, chosen, sentence)
     own = {k.kind for k in kinds if prev_end <= k.start and k.end <= start}
     doubt = f"several outcome kinds ({', '.join(sorted(own))}) precede the figures." if len(own) > 1 else None
     preceding = [k for k in kinds if k.end <= start]
@@ -263,6 +326,45 @@ def _kind_for(
         return preceding[-1].kind, doubt
     after = [k for k in kinds if k.start >= end]
     return (after[0].kind, None) if after else (None, None)
+
+
+_MASK_BEFORE = re.compile(
+    r"(?:\s*(?:rates?|was|were|of|:|=|\(|\[|\d+(?:\.\d+)?|and|,|[\w-]*(?:MADRS|HAM-?D|HDRS|QIDS|BDI|PHQ)[\w-]*))+\s*",
+    re.IGNORECASE,
+)
+_MASK_AFTER = re.compile(
+    r"\s*(?:of\s+(?:the\s+|all\s+)?(?:patients|participants|subjects|individuals|people)\s+)?"
+    r"(?:(?:at least|had|showed|achieved|met|were|was|a|an|in|treatment|clinical)\s+)*",
+    re.IGNORECASE,
+)
+
+
+def _masked_governs(sentence: str, start: int, end: int, prev_end: int, next_start: int) -> bool:
+    """A masked kind word right before or right after the figures governs them: "a partial response rate of
+    26.09 %", "52.5% at least partial response", "functional response and remission rates were 78.3 and 33.3%"."""
+    for m in masked_hits(sentence):
+        if prev_end <= m.start and m.end <= start and _MASK_BEFORE.fullmatch(sentence[m.end : start]):
+            return True
+        if end <= m.start < next_start and _MASK_AFTER.fullmatch(sentence[end : _word_start(sentence, m.start)]):
+            return True
+    return False
+
+
+def _word_start(sentence: str, pos: int) -> int:
+    """Where the qualifier before a masked kind word begins ("partial response": at "partial")."""
+    m = re.search(r"(?:\b(?:partial|functional|clinical|anxiety|PTSD|suicidal|pain)\s+)+$", sentence[:pos], re.I)
+    return m.start() if m else pos
+
+
+_EITHER = re.compile(r"\s*(?:or|and/or|/)\s*", re.IGNORECASE)
+
+
+def _either(kinds: list, chosen: KindHit, sentence: str) -> str | None:
+    """ "48 were responders or remitters (76.2%)": one count of either kind is neither."""
+    for a, b in pairwise(kinds):
+        if chosen in (a, b) and a.kind != b.kind and _EITHER.fullmatch(sentence[a.end : b.start]):
+            return f"the figure counts {a.kind} or {b.kind} together."
+    return None
 
 
 def _listed_kinds(kinds: list, group: list[Figure], prev_end: int, previous: list[str]) -> list[str]:
@@ -284,15 +386,18 @@ def _abstain(row: Row, doubt: str | None) -> None:
 
 
 def _group_arms(
-    group: list[Figure], mentions: list[Mention], context: list[Mention], next_start: int
+    group: list[Figure], mentions: list[Mention], context: list[Mention], next_start: int, sentence: str
 ) -> tuple[list[Mention | None], str | None]:
     """The arm of each figure, and why that is in doubt (arms guessed from elsewhere in the abstract)."""
     k = len(group)
     if k == 1:
-        return _single_arm(group[0], mentions, context, next_start)
+        return _single_arm(group[0], mentions, context, next_start, sentence)
     after = _distinct([m for m in mentions if m.start >= group[-1].end])
     if len(after) >= k:
         return list(after[:k]), None
+    split = _split_pair(group, mentions, sentence) if k == 2 else None
+    if split is not None:  # "ESK-treated patients achieved remission (28.3% versus 18.6%) compared with quetiapine"
+        return split, None
     before = _distinct([m for m in mentions if m.end <= group[0].start][::-1])[::-1]
     if len(before) >= k:
         return list(before[-k:]), None
@@ -305,13 +410,55 @@ def _group_arms(
     return [None] * k, None
 
 
+_COMPARED = re.compile(
+    r"^(?:[^.]|\.(?=\d)){0,160}?[\s,;)]\s*(?:compared (?:with|to)|versus|vs\.?|than|relative to)\s+"
+    r"(?:the\s+|those\s+\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _split_pair(group: list[Figure], mentions: list[Mention], sentence: str) -> list[Mention | None] | None:
+    """Two figures between the arm named before them and the arm a comparison word names after them."""
+    before = [m for m in mentions if m.end <= group[0].start]
+    after = [m for m in mentions if m.start >= group[-1].end]
+    if not before or not after or before[-1].key == after[0].key:
+        return None
+    if not _COMPARED.match(sentence[group[-1].end : after[0].start]):
+        return None
+    return [before[-1], after[0]]
+
+
+_OTHER_TREATMENT = re.compile(
+    r"\b(?:receiv\w*|treated with|given|assigned to|randomi[sz]ed to)\s+\S+.*\S", re.IGNORECASE
+)
+
+
+_ARM_TAIL = re.compile(r"\s*(?:\d+(?:\.\d+)?\s*(?:mg\s*/\s*kg|mg)?\s*)?(?:group|arm)?\s*$", re.IGNORECASE)
+
+
+def _bracket_owner(sentence: str, figure: Figure, preceding: list[Mention]) -> Mention | None:
+    """The arm named right before the bracket the figure sits in."""
+    opened = max(sentence.rfind("(", 0, figure.start), sentence.rfind("[", 0, figure.start))
+    if opened < 0 or re.search(r"[)\]]", sentence[opened : figure.start]):
+        return None
+    owner = next((m for m in reversed(preceding) if m.end <= opened), None)
+    return owner if owner is not None and _ARM_TAIL.fullmatch(sentence[owner.end : opened]) else None
+
+
 def _single_arm(
-    figure: Figure, mentions: list[Mention], context: list[Mention], next_start: int
+    figure: Figure, mentions: list[Mention], context: list[Mention], next_start: int, sentence: str
 ) -> tuple[list[Mention | None], str | None]:
     preceding = [m for m in mentions if m.end <= figure.start]
     if preceding and figure.start - preceding[-1].end <= 3:  # "esketamine (51.2%)": the figure is the arm's own
         return [preceding[-1]], None
-    following = [m for m in mentions if figure.end <= m.start < next_start and m.start - figure.end <= 60]
+    owner = _bracket_owner(sentence, figure, preceding)
+    if owner is not None:  # "KET 0.5 (N = 11; response rate = 70%)"
+        return [owner], None
+    following = [
+        m for m in mentions
+        if figure.end <= m.start < next_start and m.start - figure.end <= 60
+        and not _OTHER_TREATMENT.search(sentence[figure.end : m.start]) and ";" not in sentence[figure.end : m.start]
+    ]  # fmt: skip
     if following:
         return [following[0]], None
     if preceding:

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from ketamine_evidence.transform.drugs import KETAMINE_CLASS
 from ketamine_evidence.transform.outcomes.definitions import clean
+from ketamine_evidence.transform.outcomes.spans import union
 from ketamine_evidence.transform.tables import patterns
 
 _DOSE = re.compile(
@@ -63,6 +64,8 @@ def find_mentions(text: str, *, scope: str = "both") -> list[Mention]:
 
 @lru_cache(maxsize=8192)
 def _find_mentions(text: str, scope: str) -> tuple[Mention, ...]:
+    if not union("drug_patterns", use="mention").search(text):  # one pass, before the rows one by one
+        return ()
     taken: list[tuple[int, int, dict[str, str]]] = []
     for p in patterns("drug_patterns", use="mention"):
         if scope == "both" and p["scope"] != "both":

@@ -1,8 +1,10 @@
-"""The abstract extractor scored against hand labels of 71 real PubMed abstracts (tests/data/abstract_labels/).
+"""The abstract extractor scored against hand labels of 101 real PubMed abstracts (tests/data/abstract_labels/).
 
-The floors are today's measured level on the held-out split, not the target (precision >= 0.95, recall >= 0.80):
-they stop a change from making the extractor worse without being seen. Because the level is far below the
-target, the build holds every abstract figure no registry figure confirms (flag `abstract_unverified`).
+The floors are today's measured level, just below it, not the target (precision >= 0.95, recall >= 0.80): they
+stop a change from making the extractor worse without being seen. The held-out `test` split (48 abstracts) is
+scored only; the `dev` split (53) is what the rules were written against, so its level is no accuracy claim.
+Because the held-out level is far below the target, the build holds every abstract figure no registry figure
+confirms (flag `abstract_unverified`).
 """
 
 from __future__ import annotations
@@ -57,9 +59,25 @@ def test_every_span_is_the_text_at_its_offsets(search: Path) -> None:
 def test_held_out_accuracy_does_not_fall_below_todays(search: Path) -> None:
     result = score("test", search)
     assert result.targets == 81
-    assert result.precision >= 0.49 and result.recall >= 0.40, (result.precision, result.recall, result.wrong[:5])
-    assert result.found_any / result.targets >= 0.54
-    assert result.non_outcome_rate <= 0.085
+    assert result.precision >= 0.56 and result.recall >= 0.45, (result.precision, result.recall)
+    assert result.found_any / result.targets >= 0.62
+    assert result.non_outcome_rate <= 0.078
+
+
+def test_dev_accuracy_does_not_fall_below_todays(search: Path) -> None:
+    result = score("dev", search)
+    assert result.targets == 111
+    assert result.precision >= 0.97 and result.recall >= 0.42, (result.precision, result.recall, result.wrong[:5])
+    assert result.found_any / result.targets >= 0.50
+    assert result.non_outcome_rate <= 0.003
+
+
+def test_held_rows_are_less_often_right_than_written_ones(search: Path) -> None:
+    """Confidence means something: a row written without a doubt is right more often than one held for a doubt."""
+    result = score(None, search)
+    held = [sum(c[i] for (_, h), c in result.by_level.items() if h) for i in (0, 1)]
+    unheld = [sum(c[i] for (_, h), c in result.by_level.items() if not h) for i in (0, 1)]
+    assert held[0] and unheld[0] and held[1] / held[0] < unheld[1] / unheld[0]
 
 
 def test_reviews_and_meta_analyses_give_no_rows(search: Path) -> None:

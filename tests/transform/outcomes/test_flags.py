@@ -106,7 +106,7 @@ def test_flag_table_rows() -> None:
 
 def test_flag_sets_derive_from_the_table() -> None:
     notes = {"composite_outcome", "post_treatment_phase"}
-    assert {"pct_over_100", "zero_denominator", "missing_denom", *notes} == POOL_EXCLUDED_FLAGS
+    assert {"pct_over_100", "zero_denominator", "missing_denom", "several_trials", *notes} == POOL_EXCLUDED_FLAGS
     assert {"definition_note", "complement", "onset_sustained", *notes} == NON_PLAIN_FLAGS
     assert POOL_EXCLUDED_FLAGS - notes <= PROBLEM_FLAGS and not NON_PLAIN_FLAGS & PROBLEM_FLAGS
     assert "registry_abstract_disagree" not in PROBLEM_FLAGS and "arm_unresolved" in PROBLEM_FLAGS
