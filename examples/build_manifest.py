@@ -6,6 +6,7 @@ so: `kind: sample`, and the fetch times are the time the manifest was written, n
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -21,7 +22,16 @@ from ketamine_evidence.warehouse.ingest import read_articles, read_studies  # no
 SNAPSHOT = ROOT / "examples" / "snapshot"
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="examples/build_manifest.py",
+        description=f"Rewrite {SNAPSHOT.relative_to(ROOT)}/manifest.json from the sample's files (their hashes, sizes "
+                    "and the searches' hit counts). Run it after editing a file of the sample.")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parse_args(argv)
     now = utcnow().replace(microsecond=0).isoformat()
     (SNAPSHOT / "manifest.json").unlink(missing_ok=True)
     loaded = read_snapshot(SNAPSHOT)

@@ -11,12 +11,18 @@ from pathlib import Path
 
 from ketamine_evidence.errors import ConfigError, EvidenceError
 from ketamine_evidence.flows import review_cli
+from ketamine_evidence.flows.claims_command import add_command as add_claims_command
 from ketamine_evidence.flows.errors import prefect_failure
 from ketamine_evidence.flows.settings import RefreshOptions, check_since, parse_since, tool_version
 from ketamine_evidence.flows.sql_command import add_commands as add_sql_commands
-from ketamine_evidence.warehouse.db import DB_ENV, DEFAULT_DB, default_db
+from ketamine_evidence.warehouse.dbfile import DB_ENV, DEFAULT_DB, default_db
 
+# Building the parser imports nothing heavy (no Prefect, DuckDB, pandas, matplotlib), so `--help` and
+# option errors answer at once; each command imports what it needs when it runs.
 EXIT_ERROR = 2
+# warehouse/report/export.py's FORMATS, named here so that `--help` need not import DuckDB; `export`
+# itself checks the format against that module (a test keeps this text in step with it).
+EXPORT_FORMATS_HELP = "csv (default), parquet, metapsy (the Metapsy data standard) or revman (RevMan-style CSV)"
 
 
 class _NoTracebackForKnownErrors(logging.Filter):
@@ -43,9 +49,21 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
                         help=f"DuckDB file (default: ${DB_ENV}, else {DEFAULT_DB})")
 
 
+class _Version(argparse.Action):
+    """`--version`, reading the installed version only when asked (package metadata is slow to read)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        sys.stdout.write(f"{parser.prog} {tool_version()}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ketamine-evidence", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
 
     refresh = sub.add_parser(
@@ -86,16 +104,16 @@ def _add_analyst_commands(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="write the HTML and Markdown evidence report with forest plots")
     _add_db(report)
     report.add_argument("--output", default="report", metavar="DIR", help="directory to write (default: ./report)")
+    report.add_argument("--claims", metavar="FILE", help="judge another claims file against the same evidence")
     _add_verified_only(report)
 
-    claims = sub.add_parser("claims", help="print the article's claims, with verdicts when the database exists")
-    _add_db(claims)
-    claims.add_argument("--claims", metavar="FILE", help="claims file (default: transform/claims.yaml)")
-    _add_verified_only(claims)
+    COMMANDS.update(add_claims_command(sub, _add_db, _add_verified_only))
 
     export = sub.add_parser("export", help="write every marts table, core.outcome and core.screening to DIR")
     _add_db(export)
-    export.add_argument("--format", default="csv", help="csv (default) or parquet")
+    export.add_argument("--format", default="csv", help=EXPORT_FORMATS_HELP)
+    export.add_argument("--include-held", action="store_true",
+                        help="metapsy/revman: also comparisons resting on rows held for review (marked as such)")
     export.add_argument("output", metavar="DIR", help="directory to write, one file per table")
 
 
@@ -136,8 +154,9 @@ def _describe(db: str) -> str:
 def _status(args: argparse.Namespace) -> int:
     from ketamine_evidence.warehouse.status import describe
 
+    text = describe(args.db, runs=args.runs)
     print(f"DuckDB file: {Path(args.db).resolve()}")
-    print(describe(args.db, runs=args.runs))
+    print(text)
     return 0
 
 
@@ -153,57 +172,30 @@ def _dictionary(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from ketamine_evidence.warehouse.db import connect
+    from ketamine_evidence.warehouse.lock import reading
     from ketamine_evidence.warehouse.report import write_report
 
-    con = connect(args.db, read_only=True)
-    try:
-        files = write_report(con, args.output, verified_only=args.verified_only)
-    finally:
-        con.close()
+    with reading(args.db) as con:
+        files = write_report(con, args.output, verified_only=args.verified_only, claims_path=args.claims)
     print(f"Report: {files.html.resolve()}")
     print(f"Markdown: {files.markdown.resolve()} ({len(files.plots)} forest plots beside it)")
     return 0
 
 
-def _claims(args: argparse.Namespace) -> int:
-    from ketamine_evidence.transform.claims import load_claims
-    from ketamine_evidence.warehouse.db import connect
-    from ketamine_evidence.warehouse.report.terminal import claims_text, verdicts
-
-    claims = load_claims(args.claims) if args.claims else load_claims()
-    found = None
-    if not Path(args.db).exists():
-        print(f"ketamine-evidence claims: no warehouse at {args.db}, so no verdicts (run `ketamine-evidence "
-              "refresh` first)", file=sys.stderr)
-    if Path(args.db).exists():
-        con = connect(args.db, read_only=True)
-        try:
-            found = verdicts(con, claims if args.claims else None, verified_only=args.verified_only)
-        finally:
-            con.close()
-    sys.stdout.write(claims_text(claims, found))
-    return 0
-
-
 def _export(args: argparse.Namespace) -> int:
-    from ketamine_evidence.warehouse.db import connect
+    from ketamine_evidence.warehouse.lock import reading
     from ketamine_evidence.warehouse.report.export import check_format, export
 
     check_format(args.format)
-    con = connect(args.db, read_only=True)
-    try:
-        written = export(con, args.output, args.format)
-    finally:
-        con.close()
+    with reading(args.db) as con:
+        written = export(con, args.output, args.format, include_held=args.include_held)
     for item in written:
         print(f"{item.path}  {item.rows} rows")
     return 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "refresh": _refresh, "status": _status, "dictionary": _dictionary, "report": _report, "claims": _claims,
-    "export": _export,
+    "refresh": _refresh, "status": _status, "dictionary": _dictionary, "report": _report, "export": _export,
 }
 
 
@@ -214,6 +206,9 @@ def _check_args(args: argparse.Namespace) -> None:
     if getattr(args, "db", None):
         writing = args.command == "refresh" or getattr(args, "review_command", None) == "apply"
         check_db_path(args.db, writing=writing)
+    decisions = getattr(args, "decisions", None)
+    if args.command == "refresh" and decisions and not Path(decisions).is_file():
+        raise ConfigError(f"--decisions {decisions}: file does not exist")
     if args.command == "status" and args.runs < 0:
         raise ConfigError(f"--runs must be 0 or more, not {args.runs}")
     output = Path(args.output) if args.command in ("dictionary", "report", "export") else None

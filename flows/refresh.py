@@ -7,10 +7,13 @@ deterministic. The flow adds the Prefect parts: concurrent fetch tasks, run logs
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
+from prefect.context import FlowRunContext
 from prefect.states import State
 from prefect.tasks import Task
 
@@ -18,8 +21,14 @@ from ketamine_evidence.extract.errors import IncompleteFetch, SourceUnavailable
 from ketamine_evidence.flows import fetch, review_cli, steps
 from ketamine_evidence.flows.fetch import Fetched
 from ketamine_evidence.flows.settings import RefreshOptions, check_since
-from ketamine_evidence.warehouse.db import default_db, opened
+from ketamine_evidence.warehouse.db import opened
+from ketamine_evidence.warehouse.dbfile import default_db
+from ketamine_evidence.warehouse.lock import Child, child_processes
 from ketamine_evidence.warehouse.report import report_artifacts
+
+# The command line of the temporary API server Prefect starts when PREFECT_API_URL is unset
+# (`SubprocessASGIServer._run_uvicorn_command`: `python -m uvicorn ... prefect.server.api.server:create_app`).
+PREFECT_SERVER_APP = "prefect.server.api.server:create_app"
 
 
 def _transient(task: Task[..., object] | None, task_run: TaskRun | None, state: State[object]) -> bool:
@@ -71,13 +80,31 @@ def fetch_sources(options: RefreshOptions, root: str) -> list[Fetched | Exceptio
     return [fetch.outcome(pending) for pending in started]
 
 
-def task_steps(verified_only: bool = False) -> steps.Steps:
-    """The refresh steps as this module's tasks, looked up when a run starts (a test may swap one)."""
+def task_steps(verified_only: bool = False, decisions: str | None = None) -> steps.Steps:
+    """The refresh steps as this module's tasks, looked up when a run starts (a test may swap one).
+
+    With `decisions`, the build step first stores that file's new review decisions (under the run lock).
+    """
+    build = build_verified_warehouse if verified_only else build_warehouse
     return steps.Steps(
         open_run=open_run, fetch_sources=fetch_sources, stored_pmids=stored_pmids,
         fetch_cited_articles=fetch_cited_articles, land_raw=land_raw,
-        build_warehouse=build_verified_warehouse if verified_only else build_warehouse,
+        build_warehouse=_decide_then(build, decisions) if decisions else build,
         record_history=record_history, close_run=close_run)
+
+
+def _decide_then(build: Callable[[RefreshOptions], dict[str, int]], decisions: str
+                 ) -> Callable[[RefreshOptions], dict[str, int]]:
+    def decide_then_build(options: RefreshOptions) -> dict[str, int]:
+        load_decisions(options.db, decisions)
+        return build(options)
+
+    return decide_then_build
+
+
+def temporary_servers() -> list[Child]:
+    """Prefect's temporary API server, if this process started one: a `kill -9` of the run leaves it running."""
+    return child_processes(PREFECT_SERVER_APP, label="temporary Prefect server")
 
 
 def publish_summary(options: RefreshOptions, run_id: str, counts: dict[str, int]) -> None:
@@ -88,6 +115,16 @@ def publish_summary(options: RefreshOptions, run_id: str, counts: dict[str, int]
         verdicts, markdown = report_artifacts(con, current_run=run_id)
     create_table_artifact(verdicts, key="claim-verdicts", description=f"Claim verdicts, run {run_id}")
     create_markdown_artifact(markdown, key="evidence-summary", description=f"Evidence summary, run {run_id}")
+
+
+def run_trigger() -> str:
+    """What started this flow run, for the report's PRISMA-LSR version line: `scheduled` (a deployment's
+    schedule), `deployment` (a deployment run by hand) or `manual` (the command line, a direct call)."""
+    context = FlowRunContext.get()
+    run = context.flow_run if context else None
+    if run is None or run.deployment_id is None:
+        return "manual"
+    return "scheduled" if run.auto_scheduled else "deployment"
 
 
 @flow(name="refresh", log_prints=False)
@@ -113,10 +150,12 @@ def refresh(
     check_since(mode, since)
     options = RefreshOptions(db=db, mode=mode, snapshot=snapshot, record=record,
                              since=resolve_since(db, since), ctgov_cond=ctgov_cond,
-                             ctgov_intr=ctgov_intr, pubmed_query=pubmed_query)
+                             ctgov_intr=ctgov_intr, pubmed_query=pubmed_query, trigger=run_trigger())
     run_id = steps.new_run_id()
     try:
-        counts = steps.run_refresh(options, run_id, steps=task_steps(), warn=get_run_logger().warning)
+        counts = steps.run_refresh(options, run_id, steps=task_steps(verified_only, decisions),
+                                   warn=get_run_logger().warning,
+                                   children=temporary_servers())
     except IncompleteFetch as partial:  # built, but not whole: summarise it, then fail the flow run
         publish_summary(options, run_id, partial.counts)
         raise

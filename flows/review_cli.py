@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ketamine_evidence.flows.settings import RefreshOptions
-from ketamine_evidence.warehouse.db import DB_ENV, DEFAULT_DB, default_db, opened
+from ketamine_evidence.warehouse.dbfile import DB_ENV, DEFAULT_DB, default_db
+
+if TYPE_CHECKING:
+    from ketamine_evidence.flows.settings import RefreshOptions
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -41,9 +44,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from ketamine_evidence.warehouse.lock import reading
     from ketamine_evidence.warehouse.review_sheet import write_sheet
 
-    with opened(args.db, read_only=True) as con:
+    with reading(args.db) as con:
         written = write_sheet(con, args.file, every_row=args.all)
     print(f"{args.file}: {written} figures to review")
     return 0
@@ -51,6 +55,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _apply(args: argparse.Namespace) -> int:
     from ketamine_evidence.warehouse.build import build
+    from ketamine_evidence.warehouse.db import opened
     from ketamine_evidence.warehouse.review import apply_sheet
 
     with opened(args.db) as con:
@@ -62,14 +67,16 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from ketamine_evidence.warehouse.lock import reading
     from ketamine_evidence.warehouse.review import status_text
 
-    with opened(args.db, read_only=True) as con:
+    with reading(args.db) as con:
         sys.stdout.write(status_text(con))
     return 0
 
 
 def _export_decisions(args: argparse.Namespace) -> int:
+    from ketamine_evidence.warehouse.db import opened
     from ketamine_evidence.warehouse.review import export_decisions
 
     with opened(args.db) as con:
@@ -80,6 +87,7 @@ def _export_decisions(args: argparse.Namespace) -> int:
 
 def load_decisions(db: str, path: str) -> int:
     """Store a decisions file's new decisions before a refresh builds (`refresh --decisions FILE`)."""
+    from ketamine_evidence.warehouse.db import opened
     from ketamine_evidence.warehouse.review import import_decisions
 
     with opened(db) as con:
@@ -89,6 +97,7 @@ def load_decisions(db: str, path: str) -> int:
 def build_verified(options: RefreshOptions) -> dict[str, int]:
     """The refresh's build step with the main marts from checked rows only (`refresh --verified-only`)."""
     from ketamine_evidence.warehouse.build import build
+    from ketamine_evidence.warehouse.db import opened
 
     with opened(options.db) as con:
         return vars(build(con, verified_only=True))

@@ -32,6 +32,7 @@ class RefreshOptions:
     ctgov_cond: str | None = None
     ctgov_intr: str | None = None
     pubmed_query: str | None = None
+    trigger: str = "manual"  # scheduled (a deployment's schedule), deployment (run from one by hand), manual
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

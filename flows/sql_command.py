@@ -26,9 +26,11 @@ def add_commands(sub: argparse._SubParsersAction,
 
 
 def _sql(args: argparse.Namespace) -> int:
+    from ketamine_evidence.warehouse.lock import while_refreshing
     from ketamine_evidence.warehouse.query import render, run_query
 
-    sys.stdout.write(render(run_query(args.db, args.query), args.format))
+    result = while_refreshing(args.db, lambda: run_query(args.db, args.query))
+    sys.stdout.write(render(result, args.format))
     return 0
 
 

@@ -15,7 +15,7 @@ import logging
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from ketamine_evidence.warehouse import history
 from ketamine_evidence.warehouse.db import opened
 from ketamine_evidence.warehouse.ingest import ingest_snapshot, missing_cited_pmids
 from ketamine_evidence.warehouse.load import finish_run, last_live_run_date, start_run
-from ketamine_evidence.warehouse.lock import abandon_orphaned_runs, opened_for_writing, run_lock
+from ketamine_evidence.warehouse.lock import Child, abandon_orphaned_runs, opened_for_writing, run_lock
 
 Clock = Callable[[], datetime]
 Warn = Callable[[str], None]
@@ -139,16 +139,17 @@ def failure_message(exc: Exception) -> str:
 
 
 def run_refresh(options: RefreshOptions, run_id: str, *, steps: Steps = PLAIN, clock: Clock = utcnow,
-                warn: Warn = _log.warning) -> dict[str, int]:
+                warn: Warn = _log.warning, children: Sequence[Child] = ()) -> dict[str, int]:
     """One whole refresh, holding the file's run lock; returns the run's counts. A failure is recorded in
     meta.refresh_run, then raised; another refresh holding the lock gives `RunLocked` at once.
 
     After a failed fetch, what did arrive still lands in raw; core is not rebuilt. When records did
     not arrive even when asked again, what did arrive is landed and built, the run is recorded as
     `partial` with the missing records in its error, and `IncompleteFetch` is raised. `clock` is read
-    once when the run opens and once when it closes.
+    once when the run opens and once when it closes. `children` (the flow's temporary Prefect server)
+    are noted in the lock, so that if this process is killed the next run stops them.
     """
-    with run_lock(options.db, run_id, utcnow().isoformat()) as lock:
+    with run_lock(options.db, run_id, utcnow().isoformat(), children) as lock:
         live_dir = None
         if options.mode == "live":
             live_dir = Path(options.record) if options.record else Path(tempfile.mkdtemp(prefix="ke-live-"))

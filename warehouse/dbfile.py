@@ -1,4 +1,6 @@
-"""Checks on the `--db` path a user gives, made before any command opens or creates it."""
+"""Where the warehouse file is, and checks on the `--db` path a user gives, made before any command
+opens or creates it. No DuckDB here: the CLI builds its parser from this module, and must stay quick.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +9,15 @@ from pathlib import Path
 
 from ketamine_evidence.errors import ConfigError
 
+DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"
+DB_ENV = "KETAMINE_EVIDENCE_DB"
 MAGIC = b"DUCK"  # DuckDB's main header: an 8-byte checksum, then these four bytes
 MAGIC_AT = 8
+
+
+def default_db() -> str:
+    """The warehouse file when none is given: $KETAMINE_EVIDENCE_DB, else data/ketamine_evidence.duckdb."""
+    return os.environ.get(DB_ENV) or str(DEFAULT_DB)
 
 
 def _existing_ancestor(path: Path) -> Path:

@@ -2,9 +2,13 @@
 
 `<db>.lock` is locked with `flock`, which the kernel releases when the owner dies, even by
 `kill -9`, so a lock left by a dead process never blocks the next run. The file says who holds it
-(PID, host, start time, run id, the run's temporary snapshot directory); a run that finds the
-previous owner's note in a lock it could take knows that owner died without cleaning up. Readers
-never take the lock: DuckDB itself keeps them from writing.
+(PID, host, start time, run id, the run's temporary snapshot directory, the processes it started
+that would outlive it, such as Prefect's temporary server); a run that finds the previous owner's
+note in a lock it could take knows that owner died without cleaning up, and cleans up after it.
+
+Readers never take the lock: DuckDB itself keeps them from writing. While a step of a refresh has
+the file open, DuckDB refuses readers too; `reading` waits a little for the step to end, then says
+which refresh holds the file.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import duckdb
 
@@ -31,10 +36,29 @@ from ketamine_evidence.warehouse.errors import DatabaseLocked
 _log = logging.getLogger(__name__)
 WRITE_WAIT = 60.0  # seconds a step waits for readers (status, report) to close the file
 WRITE_POLL = 0.5
+READ_WAIT = 5.0  # seconds a reader waits for a refresh step to close the file (steps are short)
+STOP_WAIT = 5.0  # seconds a leftover process gets to exit on SIGTERM before SIGKILL
+PROC = Path("/proc")
+T = TypeVar("T")
 
 
 class RunLocked(EvidenceError):
     """Another refresh holds this warehouse file."""
+
+
+class RefreshRunning(EvidenceError):
+    """A reader could not open the file: a step of a running refresh has it open."""
+
+
+@dataclass(frozen=True)
+class Child:
+    """A process a run started that does not end with it, identified beyond its PID (which the
+    system reuses) by its start time (clock ticks since boot) and command line."""
+
+    pid: int
+    started: int
+    cmdline: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,7 @@ class Owner:
     started_at: str
     run_id: str
     live_dir: str | None = None
+    children: tuple[Child, ...] = field(default_factory=tuple)
 
     def describe(self) -> str:
         return f"run {self.run_id} (PID {self.pid} on {self.host}, started {self.started_at})"
@@ -53,12 +78,18 @@ def lock_path(db: str | Path) -> Path:
     return Path(f"{db}.lock")
 
 
+def _parse_owner(text: str) -> Owner | None:
+    try:
+        data = json.loads(text)
+        children = tuple(Child(**child) for child in data.pop("children", []))
+        return Owner(**data, children=children)
+    except (ValueError, TypeError, AttributeError):  # empty (released cleanly) or not ours
+        return None
+
+
 def _read_owner(handle: IO[str]) -> Owner | None:
     handle.seek(0)
-    try:
-        return Owner(**json.loads(handle.read()))
-    except (ValueError, TypeError):  # empty (released cleanly) or not ours
-        return None
+    return _parse_owner(handle.read())
 
 
 def _write_owner(handle: IO[str], owner: Owner | None) -> None:
@@ -86,8 +117,11 @@ class RunLock:
 
 
 @contextmanager
-def run_lock(db: str | Path, run_id: str, started_at: str) -> Iterator[RunLock]:
-    """Hold `<db>.lock` for the body; a live holder gives `RunLocked` at once, naming it."""
+def run_lock(db: str | Path, run_id: str, started_at: str, children: Sequence[Child] = ()) -> Iterator[RunLock]:
+    """Hold `<db>.lock` for the body; a live holder gives `RunLocked` at once, naming it.
+
+    `children` are processes this one started that a `kill -9` would leave running: the next run stops them.
+    """
     path = lock_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+", encoding="utf-8") as handle:
@@ -97,7 +131,7 @@ def run_lock(db: str | Path, run_id: str, started_at: str) -> Iterator[RunLock]:
             raise _refused(db, handle) from None
         try:
             previous = _read_owner(handle)
-            owner = Owner(os.getpid(), socket.gethostname(), started_at, run_id)
+            owner = Owner(os.getpid(), socket.gethostname(), started_at, run_id, children=tuple(children))
             _write_owner(handle, owner)
             lock = RunLock(handle, owner, previous)
             _clean_up_after(previous)
@@ -127,6 +161,113 @@ def _clean_up_after(previous: Owner | None) -> None:
     if previous.live_dir and Path(previous.live_dir).is_dir():
         shutil.rmtree(previous.live_dir, ignore_errors=True)
         _log.warning(f"removed its temporary snapshot directory {previous.live_dir}")
+    for child in previous.children:
+        if _same_process_alive(child):
+            _stop(child.pid)
+            _log.warning(f"stopped its {child.label} (PID {child.pid}), still running after it ended")
+
+
+# --- processes a run leaves behind (Linux /proc; elsewhere none are found or stopped) -------------
+
+def _stat(pid: int) -> tuple[int, str, int] | None:
+    """(parent PID, state letter, start time in ticks) of a process, or None if there is none."""
+    try:
+        text = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()  # after the command name, which may hold spaces
+    return int(fields[1]), fields[0], int(fields[19])
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def child_processes(marker: str, label: str) -> list[Child]:
+    """This process's children whose command line contains `marker`."""
+    found = []
+    for entry in PROC.glob("[0-9]*"):
+        stat = _stat(int(entry.name))
+        if stat and stat[0] == os.getpid() and stat[1] != "Z" and marker in _cmdline(int(entry.name)):
+            found.append(Child(int(entry.name), stat[2], _cmdline(int(entry.name)), label))
+    return found
+
+
+def _same_process_alive(child: Child) -> bool:
+    stat = _stat(child.pid)
+    return (stat is not None and stat[1] != "Z" and stat[2] == child.started and stat[0] != os.getpid()
+            and _cmdline(child.pid) == child.cmdline)
+
+
+def _stop(pid: int) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within STOP_WAIT s (a zombie has ended)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + STOP_WAIT
+        while time.monotonic() < deadline:
+            stat = _stat(pid)
+            if stat is None or stat[1] == "Z":
+                return
+            time.sleep(0.1)
+
+
+# --- readers ---------------------------------------------------------------------------------------
+
+def running_refresh(db: str | Path) -> Owner | None:
+    """The refresh holding `db`'s run lock, if its owner (on this host) is alive; read without locking."""
+    try:
+        owner = _parse_owner(lock_path(db).read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    if owner is None or owner.host != socket.gethostname():
+        return None
+    return owner if _alive(owner.pid) else None
+
+
+def _alive(pid: int) -> bool:
+    stat = _stat(pid)
+    if stat is not None or PROC.is_dir():
+        return stat is not None and stat[1] != "Z"
+    try:  # no /proc: ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def while_refreshing(db: str | Path, attempt: Callable[[], T], wait: float | None = None) -> T:
+    """`attempt()` (which opens `db` read-only); while a refresh step holds the file, retried for up to
+    `wait` s (default READ_WAIT; the file is free between steps), then `RefreshRunning` naming the refresh."""
+    deadline = time.monotonic() + (READ_WAIT if wait is None else wait)
+    while True:
+        try:
+            return attempt()
+        except DatabaseLocked:
+            owner = running_refresh(db)
+            if owner is None or not Path(db).exists():
+                raise
+            if time.monotonic() >= deadline:
+                raise RefreshRunning(f"a refresh is running on {db} (pid {owner.pid}, since {owner.started_at});"
+                                     " try again when it ends") from None
+            time.sleep(WRITE_POLL)
+
+
+@contextmanager
+def reading(db: str | Path, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse opened read-only, waiting for a running refresh's step as `while_refreshing` does."""
+    con = while_refreshing(db, lambda: connect(db, read_only=True), wait)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def abandon_orphaned_runs(con: duckdb.DuckDBPyConnection, now: object) -> list[str]:

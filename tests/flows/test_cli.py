@@ -6,8 +6,10 @@ stderr, and the exit code, when a flow fails.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -272,3 +274,126 @@ def test_a_partial_live_run_ends_with_the_missing_ids_and_exit_2(
         assert main(["refresh", "--db", str(tmp_path / "w.duckdb")]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("ketamine-evidence refresh: error: partial: 1 records did not arrive") and "39999999" in last
+
+
+def _claim_block(out: str, claim_id: str) -> str:
+    return next(block for block in out.split("\n\n") if block.startswith(f"{claim_id}  "))
+
+
+def test_claims_details_show_each_verdicts_rationale_and_evidence(
+    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.flow_support import scalar
+
+    assert main(["claims", "--details", "--db", str(sample_db)]) == 0
+    out = capsys.readouterr().out
+    stored = scalar(sample_db, "select {'v': verdict, 'r': rationale, 'k': pooled_k, 'nct': trial_nct_id}"
+                               " from marts.claim_check where claim_id = 'C01'")
+    c01 = _claim_block(out, "C01")
+    assert c01.splitlines()[0].endswith(f"->  {stored['v']}")
+    assert f"Why:      {stored['r']}" in c01 and f"k={stored['k']}," in c01 and f"in {stored['nct']}" in c01
+
+    # another claims file: the claim judged now against the same evidence, with the same rationale
+    import yaml
+
+    from ketamine_evidence.transform.claims import DEFAULT_PATH
+
+    first = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))["claims"][0]
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump({"claims": [{**first, "id": "M1"}]}), encoding="utf-8")
+    assert main(["claims", "--claims", str(mine), "--details", "--db", str(sample_db)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n\n") == 0 and _claim_block(out, "M1").rstrip().replace("M1  ", "C01  ", 1) == c01
+
+
+def test_claims_details_without_a_warehouse_still_print_each_claim(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ketamine_evidence.transform.claims import load_claims
+
+    assert main(["claims", "--details", "--db", str(tmp_path / "absent.duckdb")]) == 0
+    captured = capsys.readouterr()
+    claims = load_claims()
+    assert captured.out.count("->  no verdict (no warehouse)") == len(claims)
+    assert f"Claim:    {claims[0].text}" in captured.out
+    assert captured.err.strip() == (f"ketamine-evidence claims: no warehouse at {tmp_path / 'absent.duckdb'}, so no "
+                                    "verdicts (run `ketamine-evidence refresh` first)")
+
+
+def test_building_the_parser_imports_nothing_heavy() -> None:
+    """`--help` and option errors answer at once: the CLI module and its parser leave Prefect, DuckDB,
+    pandas and matplotlib unimported (each command imports them when it runs)."""
+    probe = ("import sys; from ketamine_evidence.flows import cli; cli.build_parser(); "
+             "print(sorted(m for m in ('prefect', 'pandas', 'duckdb', 'matplotlib', 'numpy') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stdout + run.stderr
+
+
+def test_version_and_export_formats_in_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from ketamine_evidence.flows.cli import EXPORT_FORMATS_HELP
+    from ketamine_evidence.flows.settings import tool_version
+    from ketamine_evidence.warehouse.report.export import FORMATS
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"ketamine-evidence {tool_version()}"
+    assert all(fmt in EXPORT_FORMATS_HELP.replace(",", " ").split() for fmt in FORMATS)
+
+
+def test_refresh_with_a_missing_decisions_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "decisions.csv"
+    assert main(["refresh", "--offline", "--decisions", str(missing), "--db", str(tmp_path / "w.duckdb")]) == 2
+    assert capsys.readouterr().err.strip() == f"ketamine-evidence refresh: option error: --decisions {missing}: file " \
+        "does not exist"
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_status_is_readable_with_failed_runs_and_flags(
+    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run that never built has no counts (not `None`), its error shows the first line, flags are a table."""
+    import duckdb
+
+    db = Path(shutil.copy(sample_db, tmp_path / "w.duckdb"))
+    con = duckdb.connect(str(db))
+    con.execute("insert into meta.refresh_run (run_id, started_at, mode, status, error) values "
+                "('run-failed', timestamp '2025-02-01 00:00:00', 'live', 'failed', ?)",
+                ["ctgov: HTTP 503 from https://clinicaltrials.gov/api/v2/studies\nTraceback (most recent call last):"])
+    flags = json.loads(con.execute("select flag_counts from meta.refresh_run where run_id = 'run-sample'")
+                       .fetchall()[0][0])
+    con.close()
+    assert main(["status", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "None" not in out and "Traceback" not in out
+    failed = out.splitlines()[out.splitlines().index(next(ln for ln in out.splitlines() if "run-failed" in ln)) + 1]
+    assert failed.strip() == "error: ctgov: HTTP 503 from https://clinicaltrials.gov/api/v2/studies"
+    for flag, count in flags.items():
+        assert re.search(rf"^  {flag} +{count}$", out, re.MULTILINE), flag
+
+
+def test_report_for_another_claims_file_and_metapsy_export_with_held_rows(
+    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+
+    import yaml
+
+    from ketamine_evidence.transform.claims import DEFAULT_PATH
+
+    first = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))["claims"][0]
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump({"claims": [{**first, "id": "M1", "text": "My own restated claim."}]}),
+                    encoding="utf-8")
+    assert main(["report", "--claims", str(mine), "--output", str(tmp_path / "r"), "--db", str(sample_db)]) == 0
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "My own restated claim." in html and "M1" in html
+    assert main(["report", "--claims", str(tmp_path / "none.yaml"), "--output", str(tmp_path / "r2"),
+                 "--db", str(sample_db)]) == 2
+    assert "none.yaml" in capsys.readouterr().err
+
+    assert main(["export", "--format", "metapsy", "--db", str(sample_db), str(tmp_path / "m")]) == 0
+    assert main(["export", "--format", "metapsy", "--include-held", "--db", str(sample_db), str(tmp_path / "h")]) == 0
+    read = [list(csv.DictReader((tmp_path / d / "metapsy.csv").open(encoding="utf-8"), delimiter=";"))
+            for d in ("m", "h")]
+    assert read[0] and len(read[1]) >= len(read[0])
+    assert {r["needs_review"] for r in read[0]} <= {"FALSE"} and "TRUE" in {r["needs_review"] for r in read[1]}

@@ -31,6 +31,7 @@ def test_offline_run_builds_every_layer(refresh_flow: RefreshFlow, tmp_path: Pat
     assert scalar(db, "select count(*) from core.publication") >= 12
     assert scalar(db, "select count(*) from core.outcome") > 0
     assert scalar(db, "select status from meta.refresh_run") == "success"
+    assert scalar(db, "select parameters->>'$.trigger' from meta.refresh_run") == "manual"
     assert scalar(db, "select ctgov_new from meta.refresh_run") == sample_studies
     assert scalar(db, "select count(distinct source) from meta.search_log") == 2
     sustain1 = scalar(db, "select list(pmid) from core.study_publication where nct_id = 'NCT02493868'")
@@ -70,3 +71,43 @@ def test_malformed_file_fails_the_run_but_keeps_landed_raw_and_core(refresh_flow
         == 1
     )
     assert {t: table_digest(db, t) for t in CORE_TABLES} == core_before
+
+
+def test_decisions_and_verified_only_reach_the_build(refresh_flow: RefreshFlow, tmp_path: Path) -> None:
+    """`refresh --decisions FILE` stores the file's decisions before the build; `--verified-only` pools checked rows."""
+    from ketamine_evidence.warehouse.build import build
+    from ketamine_evidence.warehouse.review import apply_sheet, export_decisions
+    from tests.flow_support import build_sample
+    from tests.warehouse.test_review import C01_POOLED, _filled, _sheet, _write
+
+    reviewed, decisions = tmp_path / "reviewed.duckdb", tmp_path / "decisions.csv"
+    con = build_sample(reviewed)
+    sheet = tmp_path / "sheet.csv"
+    _write(sheet, _filled(_sheet(con, sheet)))
+    apply_sheet(con, sheet, reviewer="ana")
+    build(con)
+    assert export_decisions(con, decisions) == 3
+    con.close()
+
+    fresh = tmp_path / "fresh.duckdb"
+    refresh_flow(db=str(fresh), mode="offline", decisions=str(decisions))
+    assert scalar(fresh, "select count(*) from core.review_decision where state = 'applied'") == 3
+    assert scalar(fresh, C01_POOLED) == pytest.approx(scalar(reviewed, C01_POOLED))
+
+    unchecked = tmp_path / "unchecked.duckdb"
+    refresh_flow(db=str(unchecked), mode="offline", verified_only=True)
+    assert scalar(unchecked, "select count(*) from core.outcome") > 0
+    assert scalar(unchecked, "select count(*) from marts.evidence_summary") == 0  # no row has been checked
+
+
+def test_the_run_records_what_triggered_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """manual outside a deployment; a deployment's run is `scheduled` when its schedule made it."""
+    from types import SimpleNamespace
+
+    from ketamine_evidence.flows import refresh as module
+
+    assert module.run_trigger() == "manual"
+    for deployment, auto, expected in ((None, False, "manual"), ("d1", True, "scheduled"), ("d1", False, "deployment")):
+        run = SimpleNamespace(deployment_id=deployment, auto_scheduled=auto)
+        monkeypatch.setattr(module.FlowRunContext, "get", staticmethod(lambda run=run: SimpleNamespace(flow_run=run)))
+        assert module.run_trigger() == expected

@@ -55,7 +55,7 @@ def test_the_flow_runs_each_plain_step_as_a_task() -> None:
     """Thin flow: every step the flow runs is a Prefect task around the plain function of the same name."""
     from prefect.tasks import Task
 
-    from ketamine_evidence.flows import fetch
+    from ketamine_evidence.flows import fetch, review_cli
     from ketamine_evidence.flows.refresh import fetch_sources, task_steps
 
     tasks = task_steps()
@@ -64,3 +64,5 @@ def test_the_flow_runs_each_plain_step_as_a_task() -> None:
         assert isinstance(step, Task) and step.fn is getattr(PLAIN, name) and step.name == name, name
     assert isinstance(tasks.fetch_cited_articles, Task) and tasks.fetch_cited_articles.retries == 2
     assert tasks.fetch_sources is fetch_sources and PLAIN.fetch_sources is fetch.fetch_sources
+    verified = task_steps(verified_only=True).build_warehouse
+    assert isinstance(verified, Task) and verified.fn is review_cli.build_verified

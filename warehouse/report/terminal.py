@@ -22,21 +22,28 @@ def scope_text(scope: Scope) -> str:
     return text if len(text) <= MAX_SCOPE else text[: MAX_SCOPE - 1] + "…"
 
 
-def verdicts(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None,
-             verified_only: bool = False) -> dict[str, str]:
-    """Verdicts stored by the last build; for another claims file, judged now against the same evidence
-    (queries.judge, which `report --claims` uses too)."""
+def check_rows(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None,
+               verified_only: bool = False) -> dict[str, dict[str, object]]:
+    """marts.claim_check rows by claim id: those the last build stored; for another claims file, judged
+    now against the same evidence (queries.judge, which `report --claims` uses too)."""
     from ketamine_evidence.warehouse.report.queries import BUILT, VERIFIED, judge
 
     marts = VERIFIED if verified_only else BUILT
     if claims is None:
         if not relation_exists(con, marts.check):
             return {}
-        return dict(con.execute(f"select claim_id, verdict from {marts.check}").fetchall())
-    if not (relation_exists(con, "core.outcome_curated") and relation_exists(con, marts.summary)):
+        frame = con.sql(f"select * from {marts.check}").df()
+    elif not (relation_exists(con, "core.outcome_curated") and relation_exists(con, marts.summary)):
         return {}
-    checked = judge(con, claims, marts)
-    return dict(zip(checked["claim_id"], checked["verdict"], strict=True))
+    else:
+        frame = judge(con, claims, marts)
+    return {str(row["claim_id"]): row for row in frame.to_dict("records")}
+
+
+def verdicts(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None,
+             verified_only: bool = False) -> dict[str, str]:
+    """The verdict of each claim (`check_rows`)."""
+    return {cid: str(row["verdict"]) for cid, row in check_rows(con, claims, verified_only).items()}
 
 
 def claims_text(claims: list[Claim], found: dict[str, str] | None) -> str:
