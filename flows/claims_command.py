@@ -1,7 +1,8 @@
 """`ketamine-evidence claims`: the claims as a table with their verdicts, or (`--details`) each claim with
 the rationale of its verdict and the evidence behind it.
 
-Without a warehouse the claims are still printed, with one line on stderr saying why there are no verdicts.
+Without a warehouse the claims are still printed, with one line on stderr saying why there are no verdicts,
+and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -36,18 +37,19 @@ def _claims(args: argparse.Namespace) -> int:
     from ketamine_evidence.warehouse.report.terminal import claims_text
 
     claims = load_claims(args.claims) if args.claims else load_claims()
-    rows = None
-    if Path(args.db).exists():
-        rows = _checked(args.db, claims if args.claims else None, args.verified_only)
-    else:
-        print(f"ketamine-evidence claims: no warehouse at {args.db}, so no verdicts (run `ketamine-evidence "
-              "refresh` first)", file=sys.stderr)
+    warehouse = Path(args.db).exists()
+    rows = _checked(args.db, claims if args.claims else None, args.verified_only) if warehouse else None
     if args.details:
         sys.stdout.write(details_text(claims, rows))
     else:
         found = None if rows is None else {cid: str(row["verdict"]) for cid, row in rows.items()}
         sys.stdout.write(claims_text(claims, found))
-    return 0
+    if warehouse:
+        return 0
+    # The claims are printed, but the verdicts that were asked for are missing: a mistake to act on (exit 2).
+    print(f"ketamine-evidence claims: no warehouse at {args.db}, so no verdicts (run `ketamine-evidence "
+          "refresh` first)", file=sys.stderr)
+    return 2
 
 
 def _checked(db: str, claims: list[Claim] | None, verified_only: bool) -> dict[str, Row]:

@@ -250,7 +250,7 @@ def test_user_mistakes_are_one_line_and_change_nothing(
 def test_claims_without_a_warehouse_says_why_verdicts_are_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["claims", "--db", str(tmp_path / "absent.duckdb")]) == 0
+    assert main(["claims", "--db", str(tmp_path / "absent.duckdb")]) == 2
     captured = capsys.readouterr()
     assert captured.out and "no warehouse at" in captured.err and len(captured.err.strip().splitlines()) == 1
 
@@ -311,7 +311,7 @@ def test_claims_details_without_a_warehouse_still_print_each_claim(
 ) -> None:
     from ketamine_evidence.transform.claims import load_claims
 
-    assert main(["claims", "--details", "--db", str(tmp_path / "absent.duckdb")]) == 0
+    assert main(["claims", "--details", "--db", str(tmp_path / "absent.duckdb")]) == 2
     captured = capsys.readouterr()
     claims = load_claims()
     assert captured.out.count("->  no verdict (no warehouse)") == len(claims)
