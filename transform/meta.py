@@ -88,7 +88,7 @@ class PoolResult:
         return asdict(self)
 
 
-def _ints(values: Sequence[float]) -> np.ndarray:
+def _ints(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
@@ -187,11 +187,20 @@ def pool_proportions(events: Sequence[float], totals: Sequence[float], method: s
         return PoolResult("proportion", method, "no_data", 0, 0)
     if not np.any(e > 0):
         return PoolResult("proportion", method, "no_events", len(e), int(n.sum()))
+    eff, var = logit_effects(e, n)
+    return _pooled("proportion", method, eff, var, int(n.sum()), hartung_knapp, 0, _expit)
+
+
+Counts = Sequence[float] | np.ndarray
+
+
+def logit_effects(events: Counts, totals: Counts) -> tuple[np.ndarray, np.ndarray]:
+    """Each trial's logit proportion and its variance as the pool uses them: 0.5 added to both cells of
+    a trial with a zero cell (metafor's escalc default)."""
+    e, n = _ints(events), _ints(totals)
     edge = (e == 0) | (e == n)
     e_c, n_c = e + 0.5 * edge, n + 1.0 * edge
-    eff = np.log(e_c / (n_c - e_c))
-    var = 1.0 / e_c + 1.0 / (n_c - e_c)
-    return _pooled("proportion", method, eff, var, int(n.sum()), hartung_knapp, 0, _expit)
+    return np.log(e_c / (n_c - e_c)), 1.0 / e_c + 1.0 / (n_c - e_c)
 
 
 def pool_ratio(e1: Sequence[float], n1: Sequence[float], e0: Sequence[float], n0: Sequence[float],
@@ -367,7 +376,8 @@ def control_index(pool: pd.DataFrame) -> ControlIndex:
 def _readings_by_trial(active: pd.DataFrame) -> dict[object, list[list[Record]]]:
     grouped: dict[object, dict[ReadingKey, list[Record]]] = defaultdict(dict)
     for row in active.to_dict("records"):
-        grouped[row["study_key"]].setdefault(_reading_key(row), []).append(row)
+        if not _missing(row.get("study_key")):  # as pandas' groupby drops a missing key
+            grouped[row["study_key"]].setdefault(_reading_key(row), []).append(row)
     return {study: [readings[k] for k in sorted(readings, key=_sort_key)] for study, readings in grouped.items()}
 
 

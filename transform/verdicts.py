@@ -242,14 +242,15 @@ def _misattribution(claim: Claim, kind: str, active: pd.DataFrame, summary: pd.D
     summary = summary[summary["outcome_kind"] == kind] if "outcome_kind" in summary else summary
     pct = _pct(active)
     hits = active[pct.apply(lambda v: _rounds_to(v, claim))]
+    inside = hits[scope_mask(hits, claim.scope, (kind,))] if not hits.empty else hits
+    if claim.presented_as == "one_trial" and not inside.empty:
+        row, value = _closest(inside, _pct(inside), claim)
+        return Finding("consistent", f"The article presents {claim.figure_text} as one trial's result: it "
+                       f"equals {_fmt(value)}% in {row['study_key']} ({trial_arms(row)}).", "proportion",
+                       trial=row, trial_figure=value)
     if not hits.empty:
         row, value = _closest(hits, _pct(hits), claim)
         what = _mismatch(row, claim.scope, kind)
-        in_scope = bool(scope_mask(row.to_frame().T, claim.scope, (kind,)).iat[0])
-        if claim.presented_as == "one_trial" and in_scope:
-            return Finding("consistent", f"The article presents {claim.figure_text} as one trial's result: it "
-                           f"equals {_fmt(value)}% in {row['study_key']} ({trial_arms(row)}).", "proportion",
-                           trial=row, trial_figure=value)
         return Finding("misattributed", f"The claimed {claim.figure_text} is not supported by the evidence "
                        f"for its scope (k={in_scope_k}) but equals {_fmt(value)}% in {row['study_key']}: "
                        f"{what}.", "proportion", trial=row, trial_figure=value, mismatch=what)
@@ -502,49 +503,66 @@ def _hours(frame: pd.DataFrame) -> pd.Series:
     return frame["timepoint_hours"].fillna(frame["timepoint_days"] * 24)
 
 
-def _check_onset(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame) -> Finding:
-    """An onset claim ("within 4 hours") against responder rows at or before that hour: the effect has
-    appeared when response is higher with the drug than with its control there (risk ratio CI above 1)."""
+def _check_onset(claim: Claim, pool: pd.DataFrame, held: pd.DataFrame | None) -> Finding:
+    """An onset claim ("within 4 hours") against responder rows at or before that hour. Every hour up to
+    the limit is looked at, each comparator type pooled on its own: the effect has appeared when, at some
+    hour, response with the drug beats control (risk ratio CI above 1). Only trials with a control count."""
     limit = claim.hi * (1 + TIME_TOLERANCE)  # onset claims are stated in hours
     responders = pool[(pool["arm_role"] == "active") & scope_mask(pool, claim.scope, ("response",))]
     active = responders[_hours(responders) <= limit]
     if active.empty:
-        return Finding("not_checkable", _no_onset_rows(claim, frame, responders, limit), "response_by_hour")
-    first = _hours(active).min()
-    ev = pool_trials(select_trials(active[_hours(active) == first], pool[_hours(pool) == first]))
-    rr = ev.ratios.get("RR_dl")
-    figures = f"response {_fmt(100 * ev.proportion.estimate) if ev.proportion.estimate is not None else '-'}%"
-    keys = [t.study_key for t in ev.trials]
-    if rr is None or rr.status not in ("pooled", "single_study") or rr.ci_lower is None or rr.ci_upper is None:
-        return Finding("not_checkable", f"By {_fmt(first, 0)} hours only the drug arms report responders "
-                       f"({figures}, {', '.join(keys)}); without a control the onset of an effect is not shown.",
-                       "response_by_hour")
+        return Finding("not_checkable", _no_onset_rows(claim, responders, held, limit), "response_by_hour")
+    checked = [_onset_at(active, pool, hour, comparator)
+               for hour in sorted(_hours(active).unique())
+               for comparator in sorted(active.loc[_hours(active) == hour, "comparator_type"].dropna().unique())]
+    controlled = [c for c in checked if c is not None]
+    if not controlled:
+        return Finding("not_checkable", f"Up to {_fmt(claim.hi, 0)} hours only the drug arms report responders "
+                       f"({', '.join(sorted(set(active['study_key'])))}); without a control the onset of an effect "
+                       "is not shown.", "response_by_hour")
+    shown = [c for c in controlled if c[2].ci_lower is not None and c[2].ci_lower > 1]
+    hour, comparator, rr, keys = (shown or controlled)[0] if shown else controlled[-1]
     ratio = (f"RR {_fmt(rr.estimate, 2)} (95% CI {_fmt(rr.ci_lower, 2)}-{_fmt(rr.ci_upper, 2)}; "
              f"k={rr.k}, {', '.join(keys)})")
-    pooled = _pooled_fields(rr, float, keys)
-    if rr.ci_lower > 1:
-        return Finding("consistent", f"By {_fmt(first, 0)} hours, {figures} with the drug and response is higher "
-                       f"than with control: {ratio}.", "response_by_hour", pooled=pooled)
-    return Finding("unsupported", f"By {_fmt(first, 0)} hours response with the drug is not shown to differ from "
-                   f"control: {ratio}.", "response_by_hour", pooled=pooled)
+    if shown:
+        return Finding("consistent", f"By {_fmt(hour, 0)} hours response with the drug is higher than with "
+                       f"{comparator}: {ratio}.", "response_by_hour")
+    return Finding("unsupported", f"At no hour up to {_fmt(claim.hi, 0)} is response with the drug shown to "
+                   f"differ from control ({len(controlled)} hour/comparator pool(s) checked; the latest, "
+                   f"{_fmt(hour, 0)} hours vs {comparator}: {ratio}).", "response_by_hour")
 
 
-def _no_onset_rows(claim: Claim, frame: pd.DataFrame, responders: pd.DataFrame, limit: float) -> str:
-    reason = (f"Not checkable: no usable responder rows at or before {_fmt(limit / (1 + TIME_TOLERANCE), 0)} "
-              f"hours for {describe_scope(claim.scope)}")
+def _onset_at(active: pd.DataFrame, pool: pd.DataFrame, hour: float,
+              comparator: str) -> tuple[float, str, PoolResult, list[str]] | None:
+    """The pooled risk ratio of the trials with a control at this hour and comparator type, else None."""
+    rows = active[(_hours(active) == hour) & (active["comparator_type"] == comparator)]
+    trials = [t for t in select_trials(rows, pool[_hours(pool) == hour]) if t.control_total]
+    if not trials:
+        return None
+    rr = pool_trials(trials).ratios.get("RR_dl")
+    if rr is None or rr.status not in ("pooled", "single_study") or rr.ci_lower is None or rr.ci_upper is None:
+        return None
+    return hour, comparator, rr, [t.study_key for t in trials]
+
+
+def _no_onset_rows(claim: Claim, responders: pd.DataFrame, held: pd.DataFrame | None, limit: float) -> str:
+    reason = (f"Not checkable: no usable responder rows at or before {_fmt(claim.hi, 0)} hours for "
+              f"{describe_scope(claim.scope)}")
     later = _hours(responders).dropna()
     if not later.empty:
         reason += f"; the earliest usable responder rows are at {_fmt(later.min(), 0)} hours"
-    response = frame[(frame["arm_role"] == "active") & scope_mask(frame, claim.scope, ("response",))]
-    waiting = response[(_hours(response) <= limit) & ~response.index.isin(responders.index)]
-    if not waiting.empty:
-        reason += f"; {len(waiting)} rows at those hours are held for review or excluded"
+    if held is not None and not held.empty:
+        waiting = held[(held["arm_role"] == "active") & scope_mask(held, claim.scope, ("response",))]
+        waiting = waiting[_hours(waiting) <= limit]
+        if not waiting.empty:
+            reason += f"; {len(waiting)} responder rows at those hours wait for review"
     return reason + "."
 
 
 # --- assembly -----------------------------------------------------------------------------------
 
-def _judge(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame, summary: pd.DataFrame) -> Finding:
+def _judge(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame, summary: pd.DataFrame,
+           held: pd.DataFrame | None = None) -> Finding:
     if not claim.checkable:
         return Finding("not_checkable", f"Not checkable: {claim.reason}.")
     if claim.metric in KIND_OF_METRIC and claim.unit == "percent":
@@ -556,7 +574,7 @@ def _judge(claim: Claim, frame: pd.DataFrame, pool: pd.DataFrame, summary: pd.Da
     if claim.metric == "duration_of_benefit":
         return _check_duration(claim, frame)
     if claim.metric == "onset" and claim.unit == "hours":
-        return _check_onset(claim, frame, pool)
+        return _check_onset(claim, pool, held)
     return Finding("unsupported", f"No rule compares a {claim.metric} claim in {claim.unit} with trial data.")
 
 
@@ -599,9 +617,12 @@ def _row(claim: Claim, finding: Finding) -> dict[str, object]:
     }
 
 
-def check_claims(claims: list[Claim], summary: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """One marts.claim_check row per claim (not_checkable claims included)."""
+def check_claims(claims: list[Claim], summary: pd.DataFrame, outcomes: pd.DataFrame,
+                 held: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One marts.claim_check row per claim (not_checkable claims included). `held` are rows waiting for a
+    person (never judged on): a rationale may say how many would bear on a claim."""
     frame = prepare(outcomes)
     pool = usable_rows(frame)
-    rows = [_row(claim, _judge(claim, frame, pool, summary)) for claim in claims]
+    waiting = prepare(held) if held is not None else None
+    rows = [_row(claim, _judge(claim, frame, pool, summary, waiting)) for claim in claims]
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))

@@ -5,15 +5,19 @@ Nothing here talks to the network: the whole warehouse can be rebuilt offline fr
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
 
 import duckdb
 
 from ketamine_evidence.transform.claims import load_claims
 from ketamine_evidence.transform.outcomes.rows import PROBLEM_FLAGS
 from ketamine_evidence.warehouse.contracts import Table
-from ketamine_evidence.warehouse.db import transaction
+from ketamine_evidence.warehouse.db import bulk_gc, transaction
 from ketamine_evidence.warehouse.graph import BUILT_LAYERS, Model, ordered, run_models, sql_model
 from ketamine_evidence.warehouse.models import PYTHON_MODELS, BuildContext
 from ketamine_evidence.warehouse.sql_files import objects
@@ -48,17 +52,67 @@ def contract(qualified: str) -> Table:
     return found[qualified]
 
 
-def build(con: duckdb.DuckDBPyConnection, claims_path: str | None = None, verified_only: bool = False) -> BuildCounts:
+def build(con: duckdb.DuckDBPyConnection, claims_path: str | None = None, verified_only: bool = False,
+          *, full: bool = False) -> BuildCounts:
     """Recreate staging, core and marts; on any error nothing changes (the previous build stays).
 
     The review decisions stored in meta.review_decision are applied on every build; with
-    `verified_only` the main marts pool only the rows a person checked.
+    `verified_only` the main marts pool only the rows a person checked. When the last build ran the
+    same rules (`rules_version`), the staging tables are kept and only raw versions not yet in them are
+    parsed (`kept_tables`); `full` rebuilds them anyway. Either way the tables end up the same.
     """
     claims = load_claims(claims_path) if claims_path else load_claims()  # a bad file stops here, before anything
     graph = models()
-    with transaction(con):
-        run_models(con, graph, BuildContext(claims, verified_only))
+    version = rules_version()
+    with bulk_gc(), transaction(con):
+        kept = frozenset() if full else kept_tables(con, graph, version)
+        context = BuildContext(claims, verified_only)
+        run_models(con, graph, context, kept)
+        con.execute("insert into meta.build_state values (now()::timestamp, ?, ?, ?, ?)",
+                    [version, "incremental" if kept else "full", context.parsed.get("ctgov"),
+                     context.parsed.get("pubmed")])
     return count_core(con)
+
+
+# What decides the rows the kept (staging) tables hold: the parsers, the normalization code and its mapping
+# tables, the contracts and the build itself. A change in any of them makes the next build a full one.
+RULE_SOURCES = ("transform", "extract/ctgov/parse.py", "extract/pubmed/parse.py", "warehouse/models.py",
+                "warehouse/contracts.py", "warehouse/graph.py", "warehouse/build.py", "warehouse/sql")
+RULE_SUFFIXES = (".py", ".csv", ".yaml", ".sql")
+
+
+@cache
+def rules_version() -> str:
+    """The digest of RULE_SOURCES in the installed package, recorded in meta.build_state."""
+    return sources_digest(Path(str(resources.files("ketamine_evidence"))), RULE_SOURCES)
+
+
+def sources_digest(root: Path, sources: tuple[str, ...]) -> str:
+    """SHA-256 over the files (RULE_SUFFIXES) of each source under `root`: their paths and bytes."""
+    digest = hashlib.sha256()
+    for source in sources:
+        path = root / source
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix in RULE_SUFFIXES)
+        for file in files:
+            digest.update(f"{file.relative_to(root)}\0".encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def kept_tables(con: duckdb.DuckDBPyConnection, graph: list[Model], version: str) -> frozenset[str]:
+    """Tables of incremental models the build may update in place: the last build ran the same rules and
+    each table still has its contract's columns. Otherwise none (a full build)."""
+    last = con.execute("select rules_version from meta.build_state order by built_at desc limit 1").fetchall()
+    if not last or last[0][0] != version:
+        return frozenset()
+    tables = [t for model in graph if model.incremental for t in model.writes]
+    found = con.execute(
+        "select schema_name || '.' || table_name, list(column_name order by column_index) from duckdb_columns()"
+        " where database_name = current_database() group by all").fetchall()
+    columns = {name: tuple(cols) for name, cols in found}
+    if any(columns.get(t.qualified) != t.column_names for t in tables):
+        return frozenset()
+    return frozenset(t.qualified for t in tables)
 
 
 def count_core(con: duckdb.DuckDBPyConnection) -> BuildCounts:

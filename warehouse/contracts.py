@@ -446,7 +446,7 @@ CORE_SCREENING = Table(
                "true when the record is ketamine-class efficacy evidence in depression"),
         Column("exclusion_reason", "VARCHAR",
                "why the record is excluded (NULL when included); duplicate_report is a further report of an "
-               "included trial, notice an erratum, comment or retraction notice"),
+               "included trial, notice an erratum, comment, retraction notice or retracted publication"),
         Column("reason_detail", "VARCHAR", "the text that decided the reason"),
         Column("population", "VARCHAR", "trd, mdd, bipolar, suicidal_ideation, perinatal or other"),
         Column("is_registered", "BOOLEAN NOT NULL", "true for registry records and for publications with an NCT link"),
@@ -599,7 +599,7 @@ MARTS_CLAIM_CHECK = Table(
         Column("rationale", "VARCHAR", "one or two generated sentences with the numbers behind the verdict"),
         Column("evidence_measure", "VARCHAR",
                "what the evidence figures measure: proportion (percent), relapse_reduction (percent), median_days, "
-               "max_followup_<unit>"),
+               "max_followup_<unit>, response_by_hour (onset: the risk ratio is in the rationale)"),
         Column("pooled_estimate", "DOUBLE",
                "pooled in-scope estimate in the claim's unit (percent for proportions and reductions)"),
         Column("pooled_ci_lower", "DOUBLE", "lower 95% CI of the pooled estimate, claim's unit"),

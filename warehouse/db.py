@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +21,21 @@ DB_ENV = "KETAMINE_EVIDENCE_DB"
 # PyPI is 1.5). Format v1.0.0 (what `v1.1.0` selects) opens in DuckDB 1.0 and later.
 STORAGE_VERSION = "v1.1.0"
 STORAGE_CONFIG: dict[str, str | bool | int | float | list[str]] = {"storage_compatibility_version": STORAGE_VERSION}
+# DuckDB's own default is 80% of RAM, and it keeps what it may; a writer caps it so a refresh's peak memory
+# stays flat however many records it lands or builds (DuckDB spills the rest to `<db>.tmp/`).
+MEMORY_LIMIT_ENV = "KETAMINE_EVIDENCE_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
+# Landing commits one chunk of records at a time; with DuckDB's 16 MB default every commit would checkpoint and
+# rewrite the growing row group (quadratic in the records landed). The file is checkpointed when it closes.
+CHECKPOINT_THRESHOLD = "4GB"
+
+
+def writer_config() -> dict[str, str | bool | int | float | list[str]]:
+    """The configuration every writing connection passes (the same each time: DuckDB requires it)."""
+    return {**STORAGE_CONFIG, "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
+            "checkpoint_threshold": CHECKPOINT_THRESHOLD}
 
 
 def default_db() -> str:
@@ -41,7 +57,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     try:
         # only writers pass the setting: a reader needs none, and DuckDB refuses a second in-process
         # connection to one file with a different configuration
-        con = duckdb.connect(str(path), read_only=read_only, config={} if read_only else STORAGE_CONFIG)
+        con = duckdb.connect(str(path), read_only=read_only, config={} if read_only else writer_config())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseLocked(
@@ -161,3 +177,17 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("rollback")
         raise
     con.execute("commit")
+
+
+@contextmanager
+def bulk_gc() -> Iterator[None]:
+    """For a bulk phase (landing, building): the objects alive before it (modules, vocabularies) are
+    frozen out of the collector's scans and young collections run 100x less often; restored after."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(thresholds[0] * 100, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

@@ -32,6 +32,7 @@ class Model:
     run: Run
     source: str  # the file or function that defines it
     python: bool
+    incremental: bool = False  # a Python model that updates its tables in place when the build keeps them
 
     @property
     def outputs(self) -> frozenset[str]:
@@ -45,13 +46,18 @@ def sql_model(obj: SqlObject) -> Model:
     return Model(obj.qualified, obj.depends_on, (obj.contract(),), run, obj.source, python=False)
 
 
-def python_model(reads: Iterable[str], writes: Sequence[Table]) -> Callable[[Run], Model]:
-    """Declare a Python model: `fn(con, context)` fills the tables in `writes`, created empty for it."""
+def python_model(reads: Iterable[str], writes: Sequence[Table], *, incremental: bool = False) -> Callable[[Run], Model]:
+    """Declare a Python model: `fn(con, context)` fills the tables in `writes`, created empty for it.
+
+    An `incremental` model must give the same rows whether its tables start empty or hold the rows of
+    an earlier build of the same rules (`run_models`' `kept`): it removes rows of versions no longer
+    current and adds those of new versions.
+    """
 
     def wrap(fn: Run) -> Model:
         source = f"{fn.__module__}.{fn.__qualname__}"
         tables = tuple(t.with_source(f"Python model `{source}`") for t in writes)
-        return Model(fn.__name__, frozenset(reads), tables, fn, source, python=True)
+        return Model(fn.__name__, frozenset(reads), tables, fn, source, python=True, incremental=incremental)
 
     return wrap
 
@@ -83,15 +89,18 @@ def ordered(models: Sequence[Model]) -> list[Model]:
     return done
 
 
-def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[Model], context: Any) -> None:
-    """Run every model in dependency order (the caller holds the transaction)."""
+def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[Model], context: Any,
+               kept: frozenset[str] = frozenset()) -> None:
+    """Run every model in dependency order (the caller holds the transaction). The tables in `kept`
+    (written by incremental models) are not recreated empty: their models update them in place."""
     for layer in BUILT_LAYERS:
         con.execute(f"create schema if not exists {layer}")
     for model in ordered(models):
         try:
             if model.python:
                 for table in model.writes:
-                    con.execute(table.ddl())
+                    if not (model.incremental and table.qualified in kept):
+                        con.execute(table.ddl())
             model.run(con, context)
         except duckdb.Error as exc:
             raise BuildError(f"{model.source}: {exc}") from exc

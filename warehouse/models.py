@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -25,10 +26,13 @@ from ketamine_evidence.warehouse import contracts as c
 from ketamine_evidence.warehouse.curation import Records, curate
 from ketamine_evidence.warehouse.frames import insert_frame, insert_rows
 from ketamine_evidence.warehouse.graph import Model, python_model
+from ketamine_evidence.warehouse.load import parser_version
 from ketamine_evidence.warehouse.registry_input import READS as REGISTRY_READS
 from ketamine_evidence.warehouse.registry_input import registry_studies
 from ketamine_evidence.warehouse.review import record_texts, stored_decisions
 from ketamine_evidence.warehouse.synthesis import pool_review_counts, with_review_counts
+
+T = TypeVar("T")
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
@@ -88,62 +92,148 @@ CTGOV_STAGING = (
     c.STAGING_CTGOV_OUTCOME_DENOM, c.STAGING_CTGOV_OUTCOME_MEASUREMENT, c.STAGING_CTGOV_OUTCOME_ANALYSIS,
     c.STAGING_CTGOV_FLOW_MILESTONE,
 )
-LATEST_STUDIES = "select payload, sha256 from raw.ctgov_study_current order by nct_id"
+# The current versions' payloads, read from the table through the view's keys: the view's window then sorts
+# keys only, not payloads, so DuckDB streams them (a payload may come twice; readers skip a repeated sha256).
+LATEST_STUDIES = (
+    "select r.payload, r.sha256 from raw.ctgov_study r semi join"
+    " (select nct_id, sha256, fetched_at from raw.ctgov_study_current) c"
+    " on r.nct_id = c.nct_id and r.sha256 = c.sha256 and r.fetched_at = c.fetched_at")
 # Curated rows (review decisions applied): never rejected ones, held ones only once a person checked them,
 # and only of trials screening includes (core.study_inclusion); excluded trials stay visible in PRISMA.
-SYNTHESIS_ROWS = (
+INCLUDED_ROWS = (
     "select o.* from core.outcome_curated as o semi join core.study_inclusion as i"
-    " on i.study_key = o.study_key and i.included where o.in_synthesis"
+    " on i.study_key = o.study_key and i.included"
 )
+SYNTHESIS_ROWS = f"{INCLUDED_ROWS} where o.in_synthesis"
 VERIFIED_ROWS = f"{SYNTHESIS_ROWS} and o.checked"
+NOT_REJECTED_ROWS = f"{INCLUDED_ROWS} where o.review_status <> 'rejected'"
+# Rows of included trials waiting for a person: never judged on, only counted in a rationale.
+HELD_ROWS = f"{NOT_REJECTED_ROWS} and not o.in_synthesis"
 SYNTHESIS_READS = ["core.outcome_curated", "core.study_inclusion"]
 LATEST_ARTICLES = "select payload, sha256, fetched_at from raw.pubmed_article_current order by pmid"
 
 
 @dataclass
 class BuildContext:
-    """What the models of one build share: the validated claims, and the parsed latest studies."""
+    """What the models of one build share: the validated claims, and how many raw versions it parsed."""
 
     claims: list[Claim]
     verified_only: bool = False  # the main marts from checked rows only (refresh --verified-only)
-    _studies: list[tuple[dict[str, Any], str]] | None = field(default=None, repr=False)
+    parsed: dict[str, int] = field(default_factory=dict)  # raw versions parsed, per source
 
-    def studies(self, con: duckdb.DuckDBPyConnection) -> list[tuple[dict[str, Any], str]]:
-        """The latest version of each study, parsed once per build."""
-        if self._studies is None:
-            self._studies = [(json.loads(p), sha) for p, sha in con.execute(LATEST_STUDIES).fetchall()]
-        return self._studies
+    def studies(self, con: duckdb.DuckDBPyConnection,
+                shas: list[str] | None = None) -> Iterator[tuple[dict[str, Any], str]]:
+        """The latest version of each study (of those with a sha256 in `shas`), parsed in batches."""
+        sql = LATEST_STUDIES if shas is None else LATEST_STUDIES_OF
+        seen: set[str] = set()
+        for payload, sha in _raw_batches(con, sql, [] if shas is None else [shas]):
+            if sha not in seen:
+                seen.add(sha)
+                yield json.loads(payload), sha
 
     @property
     def synthesis_rows(self) -> str:
         return VERIFIED_ROWS if self.verified_only else SYNTHESIS_ROWS
 
 
-def _staging_rows(studies: list[tuple[dict[str, Any], str]]) -> Iterator[tuple[str, dict[str, Any]]]:
+RAW_BATCH = 500  # raw payloads read, parsed and inserted at a time, so memory does not grow with the warehouse
+LATEST_STUDIES_OF = f"{LATEST_STUDIES} where r.sha256 in (select unnest(?::varchar[]))"
+# the fields the landing parser kept (meta.pubmed_parsed), then the payloads of the versions it did not keep;
+# each filtered by a list of hashes (a small join side), so DuckDB streams the rows
+KEPT_FIELDS_OF = (
+    "select sha256, fields, null from meta.pubmed_parsed"
+    " where parser_version = ? and sha256 in (select unnest(?::varchar[]))")
+LATEST_ARTICLES_OF = (
+    "select sha256, null, payload from raw.pubmed_article where sha256 in (select unnest(?::varchar[]))")
+# Incremental staging (the build keeps these tables when its rules are unchanged, build.kept_tables): rows
+# of versions no longer current go, and only the versions not yet in staging are parsed.
+STALE_STUDY_ROWS = (
+    "delete from {table} where raw_sha256 is null"
+    " or raw_sha256 not in (select sha256 from raw.ctgov_study_current)")
+NEW_STUDY_SHAS = (
+    "select sha256 from raw.ctgov_study_current c"
+    " where not exists (select 1 from staging.ctgov_study s where s.raw_sha256 = c.sha256) order by nct_id")
+STALE_ARTICLE_ROWS = (
+    "delete from staging.pubmed_article s where not exists (select 1 from raw.pubmed_article_current c"
+    " where c.pmid = s.pmid and c.sha256 = s.raw_sha256 and c.fetched_at = s.fetched_at)")
+NEW_ARTICLE_SHAS = (
+    "select sha256, fetched_at from raw.pubmed_article_current c where not exists"
+    " (select 1 from staging.pubmed_article s where s.pmid = c.pmid and s.raw_sha256 = c.sha256"
+    " and s.fetched_at = c.fetched_at)")
+
+
+def _raw_batches(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Rows of a query over `raw`, fetched RAW_BATCH at a time through a second connection, so the build can
+    write on `con` between batches. Raw is not written during a build, so both see the same rows."""
+    reader = con.cursor()
+    try:
+        reader.execute(sql, params)
+        while batch := reader.fetchmany(RAW_BATCH):
+            yield from batch
+    finally:
+        reader.close()
+
+
+def _batched(items: Iterator[T], size: int = RAW_BATCH) -> Iterator[list[T]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _staging_rows(studies: Iterable[tuple[dict[str, Any], str]]) -> Iterator[tuple[str, dict[str, Any]]]:
     for study, sha in studies:
         for table, rows in flatten_study(study).items():
             for row in rows:
                 yield table, {**row, "raw_sha256": sha}
 
 
-@python_model(reads=["raw.ctgov_study_current"], writes=CTGOV_STAGING)
+@python_model(reads=["raw.ctgov_study_current"], writes=CTGOV_STAGING, incremental=True)
 def ctgov_staging(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
     """The long staging tables of every latest study version; interventions get their drug and route."""
-    tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for table, row in _staging_rows(context.studies(con)):
-        tables[table].append(with_drug_and_route(row) if table == "ctgov_intervention" else row)
-    for table, rows in tables.items():
-        insert_rows(con, f"staging.{table}", rows)
+    for staged in CTGOV_STAGING:
+        con.execute(STALE_STUDY_ROWS.format(table=staged.qualified))
+    shas = [sha for (sha,) in con.execute(NEW_STUDY_SHAS).fetchall()]
+    context.parsed["ctgov"] = len(shas)
+    for batch in _batched(context.studies(con, shas) if shas else iter(())):
+        tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for table, row in _staging_rows(batch):
+            tables[table].append(with_drug_and_route(row) if table == "ctgov_intervention" else row)
+        for table, rows in tables.items():
+            insert_rows(con, f"staging.{table}", rows)
 
 
-@python_model(reads=["raw.pubmed_article_current"], writes=[c.STAGING_PUBMED_ARTICLE])
-def pubmed_staging(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
-    rows = []
-    for payload, sha, fetched_at in con.execute(LATEST_ARTICLES).fetchall():
-        fields = parse_article_xml(payload.encode("utf-8"))
-        sections = json.dumps(fields.get("abstract_sections") or [])
-        rows.append({**fields, "abstract_sections": sections, "raw_sha256": sha, "fetched_at": fetched_at})
-    insert_rows(con, "staging.pubmed_article", rows)
+def _article_row(sha: str, fetched_at: object, kept: str | None, payload: str | None,
+                 parsed: list[int]) -> dict[str, Any]:
+    if kept is not None:
+        fields = json.loads(kept)
+    else:
+        fields = parse_article_xml(str(payload).encode("utf-8"))
+        parsed[0] += 1
+    sections = json.dumps(fields.get("abstract_sections") or [])
+    return {**fields, "abstract_sections": sections, "raw_sha256": sha, "fetched_at": fetched_at}
+
+
+@python_model(reads=["raw.pubmed_article_current", "meta.pubmed_parsed"], writes=[c.STAGING_PUBMED_ARTICLE],
+              incremental=True)
+def pubmed_staging(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
+    """Each latest article version read once: a kept table holds the earlier builds' rows, and a version's
+    fields come from the landing's parse (meta.pubmed_parsed) when it kept them, else from its XML."""
+    con.execute(STALE_ARTICLE_ROWS)
+    current = dict(con.execute(NEW_ARTICLE_SHAS).fetchall())  # sha256 -> the current version's fetched_at
+    parsed = [0]
+    kept = _raw_batches(con, KEPT_FIELDS_OF, [parser_version(), list(current)]) if current else iter(())
+    _stage_articles(con, kept, current, parsed)
+    left = _raw_batches(con, LATEST_ARTICLES_OF, [list(current)]) if current else iter(())
+    _stage_articles(con, left, current, parsed)
+    context.parsed["pubmed"] = parsed[0]
+
+
+def _stage_articles(con: duckdb.DuckDBPyConnection, found: Iterator[tuple[Any, ...]], current: dict[str, object],
+                    parsed: list[int]) -> None:
+    """Staging rows of the found versions still in `current` (popped: each version is staged once)."""
+    rows = (_article_row(sha, current.pop(sha), fields, payload, parsed)
+            for sha, fields, payload in found if sha in current)
+    for batch in _batched(rows):
+        insert_rows(con, "staging.pubmed_article", batch)
 
 
 def _publications(con: duckdb.DuckDBPyConnection, where: str = "true") -> list[dict[str, Any]]:
@@ -172,7 +262,7 @@ def outcomes(con: duckdb.DuckDBPyConnection, _context: BuildContext) -> None:
 @python_model(reads=["raw.ctgov_study_current", "staging.pubmed_article", "core.study_publication"],
               writes=[c.CORE_SCREENING])
 def screening(con: duckdb.DuckDBPyConnection, context: BuildContext) -> None:
-    studies = [s for s, _ in context.studies(con)]
+    studies = (s for s, _ in context.studies(con))
     insert_rows(con, "core.screening", screening_rows(studies, _publications(con)))
 
 
@@ -216,7 +306,7 @@ def _claim_check(con: duckdb.DuckDBPyConnection, context: BuildContext, rows_sql
                  table: str) -> None:
     outcomes_frame = con.execute(rows_sql).df()
     summary_frame = con.execute(f"select * from {summary}").df()
-    checked = check_claims(context.claims, summary_frame, outcomes_frame)
+    checked = check_claims(context.claims, summary_frame, outcomes_frame, con.execute(HELD_ROWS).df())
     insert_frame(con, table, pool_review_counts(con, context.claims, checked, outcomes_frame))
 
 

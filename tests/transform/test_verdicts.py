@@ -323,13 +323,44 @@ def test_onset_claims_are_judged_from_responders_at_or_before_the_hour() -> None
     later = _at_hours(24, arm("NCT1", "active", 30, 50), arm("NCT1", "control", 8, 50))
     got = verdicts([onset], early + later).loc["C06"]
     assert got["verdict"] == "consistent" and got["evidence_measure"] == "response_by_hour"
-    assert got["rationale"].startswith("By 4 hours, response 40% with the drug") and "NCT1" in got["rationale"]
-    assert got["pooled_estimate"] == pytest.approx(5.0)  # RR 40% / 8%
+    assert got["rationale"] == ("By 4 hours response with the drug is higher than with placebo: "
+                                "RR 5 (95% CI 1.84-13.58; k=1, NCT1).")
+    assert got["pooled_estimate"] is None  # a risk ratio is not in the claim's unit (hours)
     flat = _at_hours(4, arm("NCT1", "active", 6, 50), arm("NCT1", "control", 5, 50))
     assert verdicts([onset], flat).loc["C06", "verdict"] == "unsupported"
     none = verdicts([onset], later).loc["C06"]
     assert none["verdict"] == "not_checkable"
     assert "no usable responder rows at or before 4 hours" in none["rationale"]
     assert "earliest usable responder rows are at 24 hours" in none["rationale"]
-    held = _at_hours(4, arm("NCT1", "active", 20, 50, flag=["pct_over_100"]))
-    assert "1 rows at those hours are held for review or excluded" in verdicts([onset], held).loc["C06", "rationale"]
+
+
+def test_onset_looks_at_every_hour_up_to_the_claim_and_only_at_controlled_trials() -> None:
+    onset = claim("C07", 4, metric="onset", unit="hours", drug="ketamine", route="IV", window="acute")
+    flat_at_40_min = _at_hours(2 / 3, arm("NCT1", "active", 3, 20), arm("NCT1", "control", 3, 20))
+    clear_at_4_h = _at_hours(4, arm("NCT2", "active", 40, 100), arm("NCT2", "control", 8, 100))
+    got = verdicts([onset], flat_at_40_min + clear_at_4_h).loc["C07"]
+    assert got["verdict"] == "consistent" and got["rationale"].startswith("By 4 hours") and "NCT2" in got["rationale"]
+    single_arm_at_2_h = _at_hours(2, arm("NCT3", "active", 9, 20))
+    assert verdicts([onset], single_arm_at_2_h + clear_at_4_h).loc["C07", "verdict"] == "consistent"
+    only_single_arm = verdicts([onset], single_arm_at_2_h).loc["C07"]
+    assert only_single_arm["verdict"] == "not_checkable" and "without a control" in only_single_arm["rationale"]
+    flat = verdicts([onset], flat_at_40_min).loc["C07"]
+    assert flat["verdict"] == "unsupported" and "1 hour/comparator pool(s) checked" in flat["rationale"]
+
+
+def test_onset_rationale_counts_rows_waiting_for_review() -> None:
+    onset = claim("C06", 4, metric="onset", unit="hours", drug="ketamine", route="IV", window="acute")
+    later = _at_hours(24, arm("NCT1", "active", 30, 50), arm("NCT1", "control", 8, 50))
+    held = pd.DataFrame(_at_hours(2, arm("NCT2", "active", 9, 20, source="abstract")))
+    outcomes = pd.DataFrame(later)
+    got = check_claims([onset], evidence_summary(outcomes), outcomes, held).set_index("claim_id").loc["C06"]
+    assert got["verdict"] == "not_checkable" and "1 responder rows at those hours wait for review" in got["rationale"]
+
+
+def test_a_one_trial_claim_finds_its_in_scope_trial_whatever_the_ids_sort_to() -> None:
+    one_trial = replace(claim("T", 64, drug="ketamine", population="trd"), presented_as="one_trial")
+    pooled_elsewhere = [arm("NCT7", "active", 20, 200), arm("NCT8", "active", 22, 200)]
+    for other in ("NCT1", "NCTZ"):
+        rows = [*pooled_elsewhere, arm("NCT9", "active", 16, 25), arm(other, "active", 16, 25, population="mdd")]
+        got = verdicts([one_trial], rows).loc["T"]
+        assert (got["verdict"], got["trial_study_key"]) == ("consistent", "NCT9"), other

@@ -5,6 +5,10 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
+import pytest
+
+from ketamine_evidence.extract.errors import MalformedResponse
+from ketamine_evidence.warehouse import load
 from ketamine_evidence.warehouse.db import init_schemas
 from ketamine_evidence.warehouse.load import RawArticle, RawStudy, save_raw_articles, save_raw_studies
 
@@ -158,3 +162,34 @@ def test_older_warehouse_files_are_brought_up_to_date_or_refused(con) -> None:
         init_schemas(con)
     columns = [r[0] for r in con.execute("describe meta.refresh_run").fetchall()]
     assert "flag_counts" in columns
+
+
+def test_a_source_failing_midway_lands_nothing(con, monkeypatch) -> None:
+    """Chunks are committed one by one; a failure after some of them removes what this landing added."""
+    init_schemas(con)
+    save_raw_studies(con, [raw(study("NCT00000001", "A"))], "r1")
+    monkeypatch.setattr(load, "CHUNK_ROWS", 2)
+
+    def studies():
+        yield raw(study("NCT00000001", "A, amended"), T1)
+        yield from (raw(study(f"NCT0000001{i}", "x"), T1) for i in range(4))
+        raise MalformedResponse("ctgov/page-2.json", "truncated")
+
+    with pytest.raises(MalformedResponse):
+        save_raw_studies(con, studies(), "r2")
+    assert con.execute("select nct_id, run_id from raw.ctgov_study").fetchall() == [("NCT00000001", "r1")]
+    again = save_raw_studies(con, [raw(study(f"NCT0000001{i}", "x"), T1) for i in range(5)], "r3")
+    assert (again.new, again.changed, again.unchanged) == (5, 0, 0)
+
+
+def test_counts_across_chunks_equal_one_pass(con, monkeypatch) -> None:
+    """A record repeated in a later chunk is one version; statuses are against the table before landing."""
+    init_schemas(con)
+    save_raw_studies(con, [raw(study("NCT00000001", "A")), raw(study("NCT00000002", "B"))], "r1")
+    monkeypatch.setattr(load, "CHUNK_ROWS", 1)
+    batch = [raw(study("NCT00000001", "A"), T1), raw(study("NCT00000002", "B2"), T1),
+             raw(study("NCT00000003", "C"), T1), raw(study("NCT00000003", "C"), T1),
+             raw(study("NCT00000002", "B2"), T1)]
+    counts = save_raw_studies(con, batch, "r2")
+    assert (counts.new, counts.changed, counts.unchanged) == (1, 1, 1)
+    assert con.execute("select count(*) from raw.ctgov_study").fetchall()[0][0] == 4

@@ -107,14 +107,16 @@ def screen_publication(
     linked = [n for n in linked_nct_ids if n]
     included = set(included_nct_ids)
     key = next((n for n in linked if n in included), linked[0] if linked else f"PMID:{pmid}")
-    reason = (
+    notice = _reason("publication_type", types)
+    # a retraction or an erratum is a notice even when the record is also typed as a trial
+    reason = (notice if notice and notice[0] == "notice" else None) or (
         _reason("publication_type", types) if not re.search(r"clinical trial|randomized", types, re.I) else None
     ) or _reason("title", title)
     if reason is None and not KETAMINE.search(f"{title} {abstract} {mesh}"):
         reason = ("no_ketamine_arm", "no ketamine, esketamine or arketamine in title, abstract or MeSH")
     if reason is None:
         reason = _indication(f"{title} {abstract} {mesh}", f"{title} {mesh}")
-    if reason is None and key in included and _is_secondary(title, types):
+    if reason is None and key in included and _is_secondary(title):
         reason = ("duplicate_report", f"further report of included trial {key}")
     population = "other" if reason and reason[0] == "other_indication" else classify_population(mesh, title, abstract)
     return _row("publication", pmid, "pubmed", key, reason, population, bool(linked))
@@ -124,15 +126,17 @@ def not_a_trial_report(publication_types: Iterable[str] | str | None, title: str
     """Why a record reports no trial results of its own (a review, meta-analysis, protocol, erratum,
     comment), from the same patterns screening uses; None for a report."""
     types = _joined(publication_types)
-    if re.search(r"erratum|correction|retraction|comment", types, re.IGNORECASE):
+    notice = _reason("publication_type", types)
+    if notice and notice[0] == "notice":
         return "notice"
     trial = re.search(r"clinical trial|randomized", types, re.IGNORECASE)
     found = (None if trial else _reason("publication_type", types)) or _reason("title", title)
     return found[0] if found and found[0] == "review_or_protocol" else None
 
 
-def _is_secondary(title: str, types: str) -> bool:
-    return bool(_reason("title", title) or re.search(r"erratum|comment", types, re.I))
+def _is_secondary(title: str) -> bool:
+    """A post hoc, secondary, pooled or follow-up analysis by its title (notices are caught before)."""
+    return bool(_reason("title", title))
 
 
 def _joined(value: Any) -> str:

@@ -5,7 +5,8 @@ comparator type) keeps one reading per trial (transform.meta.select_trials); its
 that reading's arm rows. Here they are read back from core.outcome_curated, so every exported number
 is a core row's. By default the groups are the mart's, built from rows in synthesis (rows held for
 review stay out, as they stay out of the pools); `include_held` rebuilds the groups with the same
-selection from every row not rejected, and marks the comparisons that rest on an unchecked held row.
+selection from every row not rejected of the trials screening includes (warehouse.models.NOT_REJECTED_ROWS),
+and marks the comparisons that rest on an unchecked held row.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import pandas as pd
 
 from ketamine_evidence.transform.meta import GROUP_KEYS, evidence_summary
 from ketamine_evidence.warehouse.history import relation_exists
+from ketamine_evidence.warehouse.models import NOT_REJECTED_ROWS
 from ketamine_evidence.warehouse.report.queries import KIND_ORDER, WINDOW_ORDER
 
 MART = "marts.evidence_summary"
 CURATED = "core.outcome_curated"
 MART_READINGS = f"select {', '.join(GROUP_KEYS)}, outcome_ids from {MART}"
-NOT_REJECTED = f"select * from {CURATED} where review_status <> 'rejected'"
+
 ARM_ROWS = f"""
 select o.*, o.needs_review and not o.checked as held, s.acronym
 from {CURATED} as o left join core.study as s on s.nct_id = o.nct_id
@@ -83,8 +85,8 @@ def _order(summary: pd.DataFrame) -> pd.DataFrame:
 def readings(con: duckdb.DuckDBPyConnection, include_held: bool = False) -> pd.DataFrame:
     """One line per arm row of a chosen reading: group_no, the group keys (prefixed group_), outcome_id."""
     if include_held:
-        _need(con, (CURATED,))
-        summary = evidence_summary(con.execute(NOT_REJECTED).df())
+        _need(con, (CURATED, "core.study_inclusion"))
+        summary = evidence_summary(con.execute(NOT_REJECTED_ROWS).df())
     else:
         _need(con, (MART,))
         summary = con.execute(MART_READINGS).df()

@@ -9,8 +9,9 @@ for risk ratios the project's own single-study estimator (transform.meta.pool_ra
 Each plot also carries its drawn rows as data (`Plot.table`, written as forest-<name>.csv beside the
 PNG). A trial's weight is its share (percent) of the group's DerSimonian-Laird random-effects
 weights, 1 / (v_i + tau2), with v_i the variance the pooling used (logit proportion, or log RR) and
-tau2 the group's DL estimate from the mart (0 when truncated); trials the pool leaves out (no
-events) have no weight.
+tau2 the group's DL estimate from the mart (0 when truncated). A zero-event trial keeps its
+0.5-corrected variance, as in the pool; trials a risk-ratio pool leaves out (no events in either arm)
+have no weight.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter, P
 from matplotlib.transforms import blended_transform_factory
 from statsmodels.stats.proportion import proportion_confint
 
-from ketamine_evidence.transform.meta import PoolResult, pool_proportions, pool_ratio
+from ketamine_evidence.transform.meta import PoolResult, logit_effects, pool_ratio
 from ketamine_evidence.warehouse.report.queries import KIND_ORDER, WINDOW_ORDER
 
 ROW_INCH = 0.30
@@ -145,16 +146,22 @@ def weights(results: Sequence[PoolResult | None], tau2: float | None) -> list[fl
     return [None if w is None or not total else 100.0 * w / total for w in raw]
 
 
-def _single_proportion(events: int, total: int) -> PoolResult | None:
-    res = pool_proportions([events], [total])
-    return res if res.status == "single_study" else None
+def proportion_weights(events: Sequence[int], totals: Sequence[int], tau2: float | None) -> list[float | None]:
+    """Percent DL random-effects weights with the variances the pool used (a zero-event trial keeps its
+    0.5-corrected variance when another trial has events); none when no trial has events (no pool)."""
+    if not any(events):
+        return [None] * len(events)
+    _, var = logit_effects(events, totals)
+    raw = 1.0 / (var + (tau2 or 0.0))
+    return [float(100.0 * w / raw.sum()) for w in raw]
 
 
 def proportion_rows(group: pd.Series, trials: pd.DataFrame) -> list[Row]:
     name = group_label(group)
     rows = [Row(name, None, None, None, "", "header", name)]
-    singles = [_single_proportion(int(t["events"]), int(t["total"])) for _, t in trials.iterrows()]
-    shares = weights(singles, group.get("prop_tau2"))
+    tau2 = group.get("prop_tau2")
+    shares = proportion_weights([int(e) for e in trials["events"]], [int(n) for n in trials["total"]],
+                                None if tau2 is None or pd.isna(tau2) else float(tau2))
     for (_, t), share in zip(trials.iterrows(), shares, strict=True):
         lo, hi = proportion_confint(t["events"], t["total"], method="wilson")
         p = t["events"] / t["total"]

@@ -78,7 +78,9 @@ def update_counts(prisma: pd.DataFrame, records: pd.DataFrame) -> FlowCounts:
     (queries.PRISMA_RECORDS), totals from marts.prisma_flow."""
     is_new = records["is_new"].astype(bool)
     new, old = records[is_new], records[~is_new]
-    previous_studies = int(old.loc[old["included"].astype(bool), "study_key"].nunique())
+    # a report counts for its study only when core.study_inclusion includes the study, as in the totals
+    previous_studies = int(old.loc[old["included"].astype(bool) & old["study_included"].astype(bool),
+                                   "study_key"].nunique())
     total_studies = _step(prisma, "included_studies")
     dropped = new[new["screened"].astype(bool) & ~new["included"].astype(bool)]
     return FlowCounts(

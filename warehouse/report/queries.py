@@ -128,8 +128,10 @@ with seen as (
     group by pmid
 )
 select seen.source, seen.record_id, seen.is_new, s.record_id is not null as screened,
-       coalesce(s.included, false) as included, s.exclusion_reason, s.study_key
+       coalesce(s.included or s.exclusion_reason = 'duplicate_report', false) as included,
+       s.exclusion_reason, s.study_key, coalesce(i.included, false) as study_included
 from seen left join core.screening as s on s.source = seen.source and s.record_id = seen.record_id
+left join core.study_inclusion as i on i.study_key = s.study_key
 order by seen.source, seen.record_id
 """
 
@@ -281,14 +283,19 @@ def studies(con: duckdb.DuckDBPyConnection, missing: dict[str, str]) -> pd.DataF
     return _frame(con, "select * from marts.study_characteristics")
 
 
+# what `judge` reads besides the summary mart (warehouse.models.SYNTHESIS_ROWS)
+JUDGED_FROM = ("core.outcome_curated", "core.study_inclusion")
+
+
 def judge(con: duckdb.DuckDBPyConnection, claims: list[Claim], marts: Marts = BUILT) -> pd.DataFrame:
     """claim_check rows for these claims, judged now as the build judges them (warehouse.models)."""
     from ketamine_evidence.transform.verdicts import check_claims
-    from ketamine_evidence.warehouse.models import SYNTHESIS_ROWS, VERIFIED_ROWS
+    from ketamine_evidence.warehouse.models import HELD_ROWS, SYNTHESIS_ROWS, VERIFIED_ROWS
     from ketamine_evidence.warehouse.synthesis import pool_review_counts
 
     outcomes = con.execute(VERIFIED_ROWS if marts is VERIFIED else SYNTHESIS_ROWS).df()
-    checked = check_claims(claims, con.sql(f"select * from {marts.summary}").df(), outcomes)
+    checked = check_claims(claims, con.sql(f"select * from {marts.summary}").df(), outcomes,
+                           con.execute(HELD_ROWS).df())
     return pool_review_counts(con, claims, checked, outcomes)
 
 
@@ -300,7 +307,7 @@ def claims_from_file(con: duckdb.DuckDBPyConnection, path: Path | str, missing: 
 
     found = load_claims(path)
     frame = claims_frame(found)
-    if _need(con, ("core.outcome_curated", marts.summary), missing, "claims"):
+    if _need(con, (*JUDGED_FROM, marts.summary), missing, "claims"):
         checks = judge(con, found, marts)[["claim_id", *CHECK_FIELDS]]
         frame = frame.merge(checks, on="claim_id", how="left")
         frame = frame.astype(dict.fromkeys(COUNT_FIELDS, "Int64"))  # counts, not 3.0, where some are NULL

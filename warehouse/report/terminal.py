@@ -26,14 +26,14 @@ def check_rows(con: duckdb.DuckDBPyConnection, claims: list[Claim] | None = None
                verified_only: bool = False) -> dict[str, dict[str, object]]:
     """marts.claim_check rows by claim id: those the last build stored; for another claims file, judged
     now against the same evidence (queries.judge, which `report --claims` uses too)."""
-    from ketamine_evidence.warehouse.report.queries import BUILT, VERIFIED, judge
+    from ketamine_evidence.warehouse.report.queries import BUILT, JUDGED_FROM, VERIFIED, judge
 
     marts = VERIFIED if verified_only else BUILT
     if claims is None:
         if not relation_exists(con, marts.check):
             return {}
         frame = con.sql(f"select * from {marts.check}").df()
-    elif not (relation_exists(con, "core.outcome_curated") and relation_exists(con, marts.summary)):
+    elif not all(relation_exists(con, t) for t in (*JUDGED_FROM, marts.summary)):
         return {}
     else:
         frame = judge(con, claims, marts)

@@ -227,10 +227,9 @@ def test_prisma_flow_counts_in_one_query(con) -> None:
         ("screened", "pubmed", None): 4,
         ("excluded", "ctgov", "no_ketamine_arm"): 1,
         ("excluded", "ctgov", "other_indication"): 1,
-        ("excluded", "pubmed", "duplicate_report"): 1,
         ("excluded", "pubmed", "review_or_protocol"): 1,
         ("included_reports", "ctgov", None): 1,
-        ("included_reports", "pubmed", None): 2,
+        ("included_reports", "pubmed", None): 3,  # the further report of NCT1 is a report of an included study
         ("included_studies", "all", None): 2,
         ("studies_without_registry_record", "all", None): 1,
     }
@@ -297,3 +296,11 @@ def test_arms_named_only_in_result_group_titles_count_as_ketamine_arms() -> None
     assert screen_study(study)["included"]
     del study["resultsSection"]
     assert screen_study(study)["exclusion_reason"] == "no_ketamine_arm"
+
+
+def test_a_retracted_trial_is_a_notice_even_when_typed_as_a_trial() -> None:
+    retracted = {"pmid": "5", "title": "Ketamine infusions in depression", "abstract": "ketamine depression",
+                 "publication_types": ["Randomized Controlled Trial", "Retracted Publication"]}
+    assert screen_publication(retracted)["exclusion_reason"] == "notice"
+    retracted["publication_types"] = ["Randomized Controlled Trial", "Journal Article"]
+    assert screen_publication(retracted)["included"]

@@ -72,3 +72,17 @@ def test_stale_csvs_go_with_stale_pngs(sample, tmp_path) -> None:
     files = write_report(sample, tmp_path)
     assert not (tmp_path / "forest-old-rr.csv").exists() and not (tmp_path / "forest-old-rr.png").exists()
     assert sorted(tmp_path.glob("forest-*.csv")) == sorted(files.tables)
+
+
+def test_a_zero_event_trial_keeps_the_weight_the_pool_gave_it() -> None:
+    """0/10 beside 5/10 and 6/12: the pool keeps it with 0.5 added to its cells, so its weight is not None."""
+    from ketamine_evidence.transform.meta import pool_proportions
+    from ketamine_evidence.warehouse.report.plots import proportion_weights
+
+    events, totals = [0, 5, 6], [10, 10, 12]
+    tau2 = pool_proportions(events, totals).tau2
+    assert tau2 is not None and tau2 > 0
+    variances = [1 / 0.5 + 1 / 10.5, 1 / 5 + 1 / 5, 1 / 6 + 1 / 6]  # logit variances, the first corrected
+    raw = [1 / (v + tau2) for v in variances]
+    assert proportion_weights(events, totals, tau2) == pytest.approx([100 * w / sum(raw) for w in raw])
+    assert proportion_weights([0, 0], [10, 12], None) == [None, None]

@@ -129,3 +129,21 @@ def test_claims_file_without_a_warehouse_lists_claims_without_verdicts(tmp_path)
     assert ">C01<" in html and "not yet checked" in html
     assert "No claims are in the warehouse." not in html
     assert files.prisma is None and not (tmp_path / "prisma-flow.png").exists()
+
+
+def test_another_claims_file_on_a_warehouse_without_study_inclusion_gives_no_verdicts_not_a_traceback(
+        sample_db, tmp_path) -> None:
+    """A warehouse built before core.study_inclusion existed: the claims are listed, unjudged."""
+    import shutil
+
+    from ketamine_evidence.transform.claims import load_claims
+    from ketamine_evidence.warehouse.report.terminal import check_rows
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(sample_db, old)
+    con = duckdb.connect(str(old))
+    con.execute("drop table core.study_inclusion")
+    assert check_rows(con, load_claims()) == {}
+    missing: dict[str, str] = {}
+    frame = queries.claims_from_file(con, ROOT / "transform" / "claims.yaml", missing)
+    assert len(frame) == len(load_claims()) and "verdict" not in frame.columns

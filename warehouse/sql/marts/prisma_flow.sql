@@ -2,7 +2,7 @@
 -- @key step, source, reason
 -- @accepted step: searched_hits, identified, removed_before_screening, screened, excluded, included_reports, included_studies, studies_without_registry_record
 -- @accepted source: ctgov, pubmed, all
--- @column step: searched_hits (what the latest successful run's searches reported), identified (distinct records ever retrieved), removed_before_screening, screened, excluded, included_reports, included_studies (core.study_inclusion), studies_without_registry_record (included studies whose registry record the warehouse does not hold)
+-- @column step: searched_hits (what the latest successful run's searches reported), identified (distinct records ever retrieved), removed_before_screening, screened, excluded (with its reason; a further report of an included trial is not excluded), included_reports (reports of included studies, further reports among them), included_studies (core.study_inclusion), studies_without_registry_record (included studies whose registry record the warehouse does not hold)
 -- @column source: ctgov, pubmed, or all for study-level counts
 -- @column reason: exclusion reason for excluded rows, else NULL
 -- @column n: count
@@ -52,10 +52,11 @@ renamed as (
     select 'screened', source, null, n from screened
     union all
     select 'excluded', source, exclusion_reason, count(*)
-    from core.screening where not included group by source, exclusion_reason
+    from core.screening where not included and exclusion_reason <> 'duplicate_report'
+    group by source, exclusion_reason
     union all
     select 'included_reports', source, null, count(*)
-    from core.screening where included group by source
+    from core.screening where included or exclusion_reason = 'duplicate_report' group by source
     union all
     select 'included_studies', 'all', null, count(*)
     from core.study_inclusion where included
