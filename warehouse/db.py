@@ -15,8 +15,6 @@ from ketamine_evidence.errors import ConfigError
 from ketamine_evidence.warehouse.errors import DatabaseLocked, StorageFormatError
 from ketamine_evidence.warehouse.sql_files import run_layer
 
-DEFAULT_DB = Path("data") / "ketamine_evidence.duckdb"
-DB_ENV = "KETAMINE_EVIDENCE_DB"
 # DuckDB 2.0 writes storage format v2.0.0 by default, which no DuckDB before 2.0 opens (the duckdb CLI on
 # PyPI is 1.5). Format v1.0.0 (what `v1.1.0` selects) opens in DuckDB 1.0 and later.
 STORAGE_VERSION = "v1.1.0"
@@ -36,11 +34,6 @@ def writer_config() -> dict[str, str | bool | int | float | list[str]]:
     """The configuration every writing connection passes (the same each time: DuckDB requires it)."""
     return {**STORAGE_CONFIG, "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
             "checkpoint_threshold": CHECKPOINT_THRESHOLD}
-
-
-def default_db() -> str:
-    """The warehouse file when none is given: $KETAMINE_EVIDENCE_DB, else data/ketamine_evidence.duckdb."""
-    return os.environ.get(DB_ENV) or str(DEFAULT_DB)
 
 
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

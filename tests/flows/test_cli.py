@@ -205,7 +205,7 @@ def test_since_is_refused_for_replays(since: str, tmp_path: Path, capsys: pytest
 
 
 def test_db_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from ketamine_evidence.warehouse.db import default_db
+    from ketamine_evidence.warehouse.dbfile import default_db
 
     monkeypatch.setenv("KETAMINE_EVIDENCE_DB", str(tmp_path / "env.duckdb"))
     assert default_db() == str(tmp_path / "env.duckdb")

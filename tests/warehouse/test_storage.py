@@ -121,10 +121,3 @@ def test_readme_queries_run_in_the_duckdb_cli(sample_db: Path, number: int) -> N
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) > 1
-
-
-def test_the_light_db_module_names_the_same_default_file() -> None:
-    """The CLI builds its parser from warehouse/dbfile.py (no DuckDB import): it must name the same default."""
-    from ketamine_evidence.warehouse import db, dbfile
-
-    assert (dbfile.DB_ENV, dbfile.DEFAULT_DB, dbfile.default_db()) == (db.DB_ENV, db.DEFAULT_DB, db.default_db())
