@@ -54,7 +54,7 @@ def build_warehouse(db: Path, snapshot: Path) -> float:
 
 
 def timed_report(db: Path, out: Path) -> tuple[float, int, int]:
-    from ketamine_evidence.warehouse.report import write_report
+    from ketamine_evidence.warehouse.report.writer import write_report
 
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -127,7 +127,7 @@ def check(figures: dict[str, str], readme: str) -> list[str]:
 def screenshot(db: Path, work: Path) -> Path:
     """The sample's report rendered by headless Chromium at 1280x2000, written to docs/report-screenshot.png."""
     from ketamine_evidence.warehouse.db import connect
-    from ketamine_evidence.warehouse.report import write_report
+    from ketamine_evidence.warehouse.report.writer import write_report
 
     browser = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
     if browser is None:

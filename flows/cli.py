@@ -173,7 +173,7 @@ def _dictionary(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from ketamine_evidence.warehouse.lock import reading
-    from ketamine_evidence.warehouse.report import write_report
+    from ketamine_evidence.warehouse.report.writer import write_report
 
     with reading(args.db) as con:
         files = write_report(con, args.output, verified_only=args.verified_only, claims_path=args.claims)

@@ -24,7 +24,7 @@ from ketamine_evidence.flows.settings import RefreshOptions, check_since
 from ketamine_evidence.warehouse.db import opened
 from ketamine_evidence.warehouse.dbfile import default_db
 from ketamine_evidence.warehouse.lock import Child, child_processes
-from ketamine_evidence.warehouse.report import report_artifacts
+from ketamine_evidence.warehouse.report.writer import report_artifacts
 
 # The command line of the temporary API server Prefect starts when PREFECT_API_URL is unset
 # (`SubprocessASGIServer._run_uvicorn_command`: `python -m uvicorn ... prefect.server.api.server:create_app`).

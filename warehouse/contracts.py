@@ -7,46 +7,14 @@ block at the top of their `.sql` file (`-- @column`, `-- @key`, `-- @accepted`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ketamine_evidence.transform.claims import METRICS, PRESENTED_AS
 from ketamine_evidence.transform.meta import GROUP_KEYS
 from ketamine_evidence.transform.outcomes.classify import KINDS as OUTCOME_KINDS
 from ketamine_evidence.transform.outcomes.rows import flag_table
 from ketamine_evidence.transform.outcomes.timepoints import WINDOWS as TIME_WINDOWS
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str  # DuckDB type, "" where a SQL model's query decides it
-    doc: str
-    accepted: tuple[str, ...] = ()  # allowed values (of each element, for a list column); () = any
-
-
-@dataclass(frozen=True)
-class Table:
-    qualified: str
-    summary: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...] = ()  # unique and not null, together
-    source: str = ""  # where it is defined, for the dictionary and error messages
-
-    @property
-    def layer(self) -> str:
-        return self.qualified.split(".", 1)[0]
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    def ddl(self) -> str:
-        columns = ",\n    ".join(f"{c.name} {c.type}" for c in self.columns)
-        return f"create or replace table {self.qualified} (\n    {columns}\n)"
-
-    def with_source(self, source: str) -> Table:
-        return Table(self.qualified, self.summary, self.columns, self.key, source)
-
+from ketamine_evidence.warehouse.schema import Column, Table
 
 FLAG_NAMES = tuple(sorted(flag_table()))
 

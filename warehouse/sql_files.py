@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from ketamine_evidence.warehouse.contracts import Column, Table
+from ketamine_evidence.warehouse.schema import Column, Table
 
 SQL_DIR = Path(str(resources.files(__package__) / "sql"))
 LAYERS = ("raw", "meta", "staging", "core", "marts")

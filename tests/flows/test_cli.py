@@ -397,3 +397,12 @@ def test_report_for_another_claims_file_and_metapsy_export_with_held_rows(
             for d in ("m", "h")]
     assert read[0] and len(read[1]) >= len(read[0])
     assert {r["needs_review"] for r in read[0]} <= {"FALSE"} and "TRUE" in {r["needs_review"] for r in read[1]}
+
+
+def test_table_exports_and_reading_a_database_import_no_statistics_or_plotting() -> None:
+    """`export --format csv` and the read-only commands open the file without the normalization,
+    statistics and plotting code (they cost over a second to import)."""
+    probe = ("import sys; import ketamine_evidence.warehouse.report.export, ketamine_evidence.warehouse.lock; "
+             "print(sorted(m for m in ('scipy', 'statsmodels', 'matplotlib', 'prefect') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stdout + run.stderr

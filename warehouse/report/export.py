@@ -21,13 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from ketamine_evidence.errors import ConfigError
-from ketamine_evidence.warehouse.report import comparisons
-from ketamine_evidence.warehouse.report.comparisons import Group
+
+if TYPE_CHECKING:
+    from ketamine_evidence.warehouse.report.comparisons import Group
 
 TABLE_FORMATS = ("csv", "parquet")
 FORMATS = (*TABLE_FORMATS, "metapsy", "revman")
@@ -81,6 +83,9 @@ def export(con: duckdb.DuckDBPyConnection, output: Path | str, fmt: str,
     check_format(fmt)
     if fmt in TABLE_FORMATS:
         return _export_tables(con, _directory(output), fmt)
+    # the comparisons read the pooling code (statistics libraries): loaded only for these formats
+    from ketamine_evidence.warehouse.report import comparisons
+
     try:
         arms = comparisons.arm_rows(con, include_held)
     except comparisons.MissingTables as exc:
@@ -138,9 +143,11 @@ def _time_weeks(days: object) -> float | None:
 
 def metapsy_rows(arms: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """One row per (active arm, control arm) of each trial's chosen reading in each group."""
+    from ketamine_evidence.warehouse.report.comparisons import groups
+
     ratings = instrument_ratings()
     rows = []
-    for group, members in comparisons.groups(arms):
+    for group, members in groups(arms):
         for study_key, trial in members.groupby("study_key", sort=True):
             active, control = trial[trial["arm_role"] == "active"], trial[trial["arm_role"] == "control"]
             multi = len(active) > 1 or len(control) > 1
@@ -225,8 +232,10 @@ def _revman_trial(group: Group, study_key: str, trial: pd.DataFrame, labels: dic
 def revman_rows(arms: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """One row per trial with a control arm in each group: its active arms summed, its controls summed,
     numbered by comparison and outcome (groups without such a trial get no number)."""
+    from ketamine_evidence.warehouse.report.comparisons import groups
+
     found = []
-    for group, members in comparisons.groups(arms):
+    for group, members in groups(arms):
         for study_key, trial in members.groupby("study_key", sort=True):
             if set(trial["arm_role"]) == {"active", "control"}:
                 found.append((group, _revman_trial(group, str(study_key), trial, labels)))

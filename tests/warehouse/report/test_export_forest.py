@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from ketamine_evidence.warehouse.report import write_report
 from ketamine_evidence.warehouse.report.plots import TABLE_COLUMNS, forest_plots
 from ketamine_evidence.warehouse.report.queries import forest_trials, summary
+from ketamine_evidence.warehouse.report.writer import write_report
 
 
 @pytest.fixture(scope="module")

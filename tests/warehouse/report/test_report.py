@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from ketamine_evidence.warehouse.build import contract
-from ketamine_evidence.warehouse.report import report_artifacts, write_report
+from ketamine_evidence.warehouse.report.writer import report_artifacts, write_report
 from tests.conftest import ROOT
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

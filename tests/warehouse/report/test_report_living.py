@@ -8,7 +8,8 @@ import duckdb
 import pytest
 import yaml
 
-from ketamine_evidence.warehouse.report import content, prisma_diagram, queries, write_report
+from ketamine_evidence.warehouse.report import content, prisma_diagram, queries
+from ketamine_evidence.warehouse.report.writer import write_report
 from tests.conftest import ROOT
 from tests.flow_support import build_sample
 from tests.warehouse.test_history import _changed_snapshot

@@ -103,7 +103,7 @@ def test_sample_splits_reproduce_the_pooled_groups(sample) -> None:
 
 
 def test_sample_report_lists_the_splits_that_differ(sample, tmp_path) -> None:
-    from ketamine_evidence.warehouse.report import write_report
+    from ketamine_evidence.warehouse.report.writer import write_report
 
     files = write_report(sample, tmp_path)
     md, html = files.markdown.read_text(encoding="utf-8"), files.html.read_text(encoding="utf-8")
