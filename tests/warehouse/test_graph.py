@@ -57,3 +57,15 @@ def test_a_python_model_gets_its_declared_table_and_a_failure_names_the_model(co
     assert con.execute("select x from core.a").fetchall() == [(1,)]
     with pytest.raises(BuildError, match=r"test_graph\..*broken: .*Conversion"):
         run_models(con, [python_model([], [_table("core.a")])(broken)], None)
+
+
+def test_running_out_of_duckdbs_memory_limit_says_which_setting_to_raise(con: duckdb.DuckDBPyConnection) -> None:
+    """A real out-of-memory error: a build whose data does not fit the limit (the 20,000-study simulation hit it)."""
+    def big(con: duckdb.DuckDBPyConnection, context: object) -> None:
+        con.execute("insert into core.a select range from range(3000000) order by random()")
+
+    con.execute("set memory_limit = '2MB'")
+    con.execute("set temp_directory = ''")  # nothing to spill to, as when the limit is reached
+    with pytest.raises(BuildError, match=r"ran out of its memory limit .*KETAMINE_EVIDENCE_MEMORY_LIMIT higher") as err:
+        run_models(con, [python_model([], [_table("core.a")])(big)], None)
+    assert "\n" not in str(err.value)
