@@ -323,10 +323,16 @@ def test_claims_details_without_a_warehouse_still_print_each_claim(
 def test_building_the_parser_imports_nothing_heavy() -> None:
     """`--help` and option errors answer at once: the CLI module and its parser leave Prefect, DuckDB,
     pandas and matplotlib unimported (each command imports them when it runs)."""
-    probe = ("import sys; from ketamine_evidence.flows import cli; cli.build_parser(); "
-             "print(sorted(m for m in ('prefect', 'pandas', 'duckdb', 'matplotlib', 'numpy') if m in sys.modules))")
+    assert _imported_by("from ketamine_evidence.flows import cli; cli.build_parser()",
+                        ("prefect", "pandas", "duckdb", "matplotlib", "numpy")) == []
+
+
+def _imported_by(statement: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a fresh interpreter has imported after running `statement`."""
+    probe = f"import sys; {statement}; print(sorted(m for m in {modules!r} if m in sys.modules))"
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stdout + run.stderr
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.replace("'", "\""))  # the printed list of names
 
 
 def test_version_and_export_formats_in_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -402,7 +408,5 @@ def test_report_for_another_claims_file_and_metapsy_export_with_held_rows(
 def test_table_exports_and_reading_a_database_import_no_statistics_or_plotting() -> None:
     """`export --format csv` and the read-only commands open the file without the normalization,
     statistics and plotting code (they cost over a second to import)."""
-    probe = ("import sys; import ketamine_evidence.warehouse.report.export, ketamine_evidence.warehouse.lock; "
-             "print(sorted(m for m in ('scipy', 'statsmodels', 'matplotlib', 'prefect') if m in sys.modules))")
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stdout + run.stderr
+    assert _imported_by("import ketamine_evidence.warehouse.report.export, ketamine_evidence.warehouse.lock",
+                        ("scipy", "statsmodels", "matplotlib", "prefect")) == []
